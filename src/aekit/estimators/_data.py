@@ -1,0 +1,101 @@
+"""Conversion between user arrays and model tensors: validation, shapes, scaling."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+SCALERS = ("auto", "standard", "minmax", None)
+
+
+def sample_shape(X: np.ndarray, architecture: str) -> tuple[int, ...]:
+    """Per-sample shape the network sees, from a validated array.
+
+    ``(n, d)`` is ``(d,)`` for dense and ``(1, d)`` (a univariate window) for
+    conv1d; ``(n, H, W)`` images gain a channel, ``(1, H, W)``.
+    """
+    rest = X.shape[1:]
+    if architecture == "dense":
+        return (int(np.prod(rest)),)
+    if architecture == "conv1d":
+        if len(rest) > 2:
+            raise ValueError(
+                f"conv1d expects windows (n, length) or (n, channels, length), got {X.shape}"
+            )
+        return (1, *rest) if len(rest) == 1 else tuple(rest)
+    if len(rest) not in (2, 3):
+        raise ValueError(
+            f"conv2d expects images (n, H, W) or (n, C, H, W), got array of shape {X.shape}"
+        )
+    return (1, *rest) if len(rest) == 2 else tuple(rest)
+
+
+def resolve_architecture(architecture: str, X: np.ndarray) -> str:
+    """'auto' -> 'dense' for tables (n, d), 'conv2d' for images (n, H, W) / (n, C, H, W)."""
+    if architecture != "auto":
+        return architecture
+    return "dense" if X.ndim == 2 else "conv2d"
+
+
+class Scaling:
+    """A scikit-learn scaler applied per feature (tables) or globally (images).
+
+    Images are scaled with one minimum and maximum over all pixels, because a
+    per-pixel scale would distort them; tables get per-column scaling.
+
+    Parameters
+    ----------
+    kind : {'standard', 'minmax'}
+    per_feature : bool
+    """
+
+    def __init__(self, kind: str, per_feature: bool) -> None:
+        self.kind = kind
+        self.per_feature = per_feature
+        self.scaler = StandardScaler() if kind == "standard" else MinMaxScaler()
+
+    def _flat(self, X: np.ndarray) -> np.ndarray:
+        return X.reshape(len(X), -1) if self.per_feature else X.reshape(-1, 1)
+
+    def fit(self, X: np.ndarray) -> Scaling:
+        """Fit on ``(n, ...)`` data."""
+        self.scaler.fit(self._flat(X))
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Scale ``(n, ...)`` data; the shape is kept."""
+        return self.scaler.transform(self._flat(X)).reshape(X.shape)
+
+    def inverse_transform(self, X: np.ndarray) -> np.ndarray:
+        """Undo :meth:`transform`; the shape is kept."""
+        return self.scaler.inverse_transform(self._flat(X)).reshape(X.shape)
+
+    def log_det_jacobian(self, n_features: int) -> float:
+        """``log |d scaled / d x|`` for one sample of ``n_features`` values."""
+        s = self.scaler
+        per = -np.log(s.scale_) if self.kind == "standard" else np.log(s.scale_)
+        return float(per.sum() if self.per_feature else per[0] * n_features)
+
+
+def choose_scaling(scaler: str | None, X: np.ndarray) -> Scaling | None:
+    """Build the scaling for ``scaler``, resolving ``'auto'`` from the data.
+
+    ``'auto'``: none when every value already lies in ``[0, 1]``; a global
+    min-max for images; per-column standardisation for tables.
+    """
+    if scaler not in SCALERS:
+        raise ValueError(f"scaler must be one of {SCALERS}, got {scaler!r}")
+    if scaler is None:
+        return None
+    per_feature = X.ndim == 2
+    if scaler == "auto":
+        if X.min() >= 0 and X.max() <= 1:
+            return None
+        scaler = "standard" if per_feature else "minmax"
+    return Scaling(scaler, per_feature)
+
+
+def to_tensor(X: np.ndarray, shape: tuple[int, ...]) -> torch.Tensor:
+    """``(n, ...)`` array -> float32 tensor ``(n, *shape)`` (no copy when possible)."""
+    return torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)).reshape(len(X), *shape)

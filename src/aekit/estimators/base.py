@@ -1,0 +1,324 @@
+"""The scikit-learn estimator shared by every autoencoder in aekit.
+
+Subclasses only set the model-specific parameters and, for the VAE, the
+extra methods; fitting, transforming, scaling and scoring live here.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from aekit.estimators._data import (
+    Scaling,
+    choose_scaling,
+    resolve_architecture,
+    sample_shape,
+    to_tensor,
+)
+from aekit.nn.augment import Augmentation
+from aekit.nn.model import ARCHITECTURES, AutoEncoderModule, ModelConfig
+from aekit.training import Objective, TrainConfig, resolve_device, seeded, train
+
+logger = logging.getLogger(__name__)
+
+#: Rows per forward pass at inference: large enough to keep the BLAS busy,
+#: small enough to bound memory when scoring millions of rows.
+INFERENCE_BATCH = 16384
+
+
+def default_hidden(architecture: str, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Hidden sizes used with ``hidden='auto'``.
+
+    Dense: two layers, the first the power of two at or above the input size
+    (between 32 and 512), the second half of it. Conv: 32, 64, 128... channels,
+    one stage per halving until the smallest spatial side is at most 4.
+    """
+    if architecture == "dense":
+        h1 = int(min(512, max(32, 2 ** math.ceil(math.log2(max(input_shape[0], 2))))))
+        return (h1, h1 // 2)
+    stages, side = [], min(input_shape[1:])
+    while side > 4 and len(stages) < 4 or not stages:
+        stages.append(min(32 * 2 ** len(stages), 128))
+        side = math.ceil(side / 2)
+    return tuple(stages)
+
+
+def default_latent_dim(n_features: int) -> int:
+    """Code size used with ``latent_dim=None``: an eighth of the inputs, 2 to 32."""
+    return int(min(32, max(2, n_features // 8)))
+
+
+class BaseAutoEncoder(TransformerMixin, BaseEstimator):
+    """Shared fit / transform / inverse_transform / scoring for autoencoders.
+
+    See :class:`aekit.AutoEncoder` for the parameters.
+    """
+
+    _variational = False
+
+    # ----------------------------------------------------------------- settings
+    def _seed(self) -> int | None:
+        rs = self.random_state
+        if rs is None or isinstance(rs, (int, np.integer)):
+            return None if rs is None else int(rs)
+        return int(check_random_state(rs).randint(2**31 - 1))
+
+    def _objective(self) -> Objective:
+        aug = self.augmentation
+        return Objective(
+            loss=self.loss,
+            noise=self.noise,
+            noise_type=self.noise_type,
+            sparsity=self.sparsity,
+            contractive=self.contractive,
+            beta=getattr(self, "beta", 1.0),
+            kl_warmup=getattr(self, "kl_warmup", 0.0),
+            augmentation=Augmentation(**aug) if isinstance(aug, dict) else (aug or Augmentation()),
+        )
+
+    def _train_config(self) -> TrainConfig:
+        return TrainConfig(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            optimizer=self.optimizer,
+            weight_decay=self.weight_decay,
+            validation_fraction=self.validation_fraction,
+            patience=self.patience,
+            grad_clip=self.grad_clip,
+            seed=self._seed(),
+            device=self.device,
+            verbose=self.verbose,
+        )
+
+    def _model_config(self, X: np.ndarray, latent_dim: int | None, n_classes: int) -> ModelConfig:
+        arch = resolve_architecture(self.architecture, X)
+        if arch not in ARCHITECTURES:
+            raise ValueError(
+                f"architecture must be 'auto' or one of {ARCHITECTURES}, got {self.architecture!r}"
+            )
+        shape = sample_shape(X, arch)
+        hidden = default_hidden(arch, shape) if self.hidden == "auto" else tuple(self.hidden)
+        output = self.output
+        if output == "auto":
+            in_unit = X.min() >= 0 and X.max() <= 1
+            output = "sigmoid" if in_unit else "linear"
+        if self.loss == "bce" and not (X.min() >= 0 and X.max() <= 1):
+            raise ValueError(
+                "loss='bce' needs (scaled) data in [0, 1]; use scaler='minmax' or loss='mse'"
+            )
+        return ModelConfig(
+            input_shape=shape,
+            architecture=arch,
+            hidden=hidden,
+            latent_dim=latent_dim,
+            activation=self.activation,
+            output=output,
+            dropout=self.dropout,
+            batch_norm=self.batch_norm,
+            variational=self._variational,
+            n_classes=n_classes,
+            kernel_size=self.kernel_size,
+            downsample=self.downsample,
+            learn_scale=self._variational and self.loss == "mse",
+        )
+
+    # ---------------------------------------------------------------- data flow
+    def _validate(self, X, reset: bool) -> np.ndarray:
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            allow_nd=True,
+            ensure_min_samples=2 if reset else 1,
+            dtype=[np.float64, np.float32],
+        )
+        if not reset and X.shape[1:] != self.input_shape_:
+            raise ValueError(
+                f"X has samples of shape {X.shape[1:]}, but {type(self).__name__} was "
+                f"fitted on samples of shape {self.input_shape_}"
+            )
+        return X
+
+    def _scaled(self, X: np.ndarray) -> np.ndarray:
+        return X if self.scaler_ is None else self.scaler_.transform(X)
+
+    def _unscaled(self, X: np.ndarray) -> np.ndarray:
+        return X if self.scaler_ is None else self.scaler_.inverse_transform(X)
+
+    def _tensor(self, X: np.ndarray) -> torch.Tensor:
+        return to_tensor(self._scaled(X), self.module_.config.input_shape)
+
+    @torch.inference_mode()
+    def _map(
+        self, fn: Callable[[torch.Tensor], torch.Tensor], X_t: torch.Tensor
+    ) -> np.ndarray:
+        """Apply ``fn`` to ``X_t`` in chunks on the model's device; float64 numpy out."""
+        self.module_.eval()
+        dev = next(self.module_.parameters()).device
+        step = INFERENCE_BATCH
+        out = [fn(X_t[s : s + step].to(dev)).cpu() for s in range(0, len(X_t), step)]
+        return torch.cat(out).double().numpy()
+
+    def _out_dtype(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        return Y.astype(X.dtype, copy=False)
+
+    # --------------------------------------------------------------------- fit
+    def _fit(self, X, c: np.ndarray | None = None, n_classes: int = 0):
+        warm = self.warm_start and hasattr(self, "module_")
+        X = self._validate(X, reset=not warm)
+        if not warm:
+            self.input_shape_ = X.shape[1:]
+            self.scaler_: Scaling | None = choose_scaling(self.scaler, X)
+            if self.scaler_ is not None:
+                self.scaler_.fit(X)
+        Xs = self._scaled(X)
+        device = resolve_device(self.device)
+        seed = self._seed()
+        objective = self._objective()
+        with seeded(seed, device):
+            if not warm:
+                latent = self.latent_dim
+                if latent == "auto":
+                    from aekit.estimators.latent_search import search_latent_dim
+
+                    latent, self.latent_curve_ = search_latent_dim(self, Xs, c, n_classes)
+                elif latent is None:
+                    latent = default_latent_dim(int(np.prod(X.shape[1:])))
+                self.module_ = AutoEncoderModule(self._model_config(Xs, latent, n_classes))
+            x_t = to_tensor(Xs, self.module_.config.input_shape)
+            objective.augmentation.check_input(len(self.module_.config.input_shape))
+            c_t = None if c is None else torch.as_tensor(c, dtype=torch.long)
+            result = train(self.module_, objective, x_t, c_t, self._train_config())
+        self.history_ = result.history
+        self.best_epoch_ = result.best_epoch
+        self.n_epochs_ = result.n_epochs
+        self.latent_dim_ = self.module_.latent_dim
+        self._n_features_out = self.latent_dim_
+        return self
+
+    def fit(self, X, y=None):
+        """Train the autoencoder on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), (n, H, W) or (n, C, H, W)
+            Training data: a table, images, or series windows with
+            ``architecture='conv1d'`` ((n, length) or (n, channels, length)).
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X)
+
+    # --------------------------------------------------------------- transform
+    def _encode_fn(self) -> Callable[[torch.Tensor], torch.Tensor]:
+        m = self.module_
+        return (lambda x: m.encode(x)[0]) if self._variational else m.encode
+
+    def transform(self, X) -> np.ndarray:
+        """Encode ``X`` to codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Same per-sample shape as in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, latent_dim)
+            The codes (the posterior mean for a VAE).
+        """
+        check_is_fitted(self, "module_")
+        X = self._validate(X, reset=False)
+        return self._out_dtype(X, self._map(self._encode_fn(), self._tensor(X)))
+
+    def inverse_transform(self, X) -> np.ndarray:
+        """Decode codes back to data, in the input's shape and units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, latent_dim)
+            Codes, for example from :meth:`transform`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, ...)
+            Reconstructions with the per-sample shape seen in ``fit``.
+        """
+        check_is_fitted(self, "module_")
+        Z = np.asarray(X, dtype=np.float64)
+        if Z.ndim != 2 or Z.shape[1] != self.latent_dim_:
+            raise ValueError(
+                f"codes must have shape (n_samples, {self.latent_dim_}), got {Z.shape}"
+            )
+        if not np.isfinite(Z).all():
+            raise ValueError("codes contain NaN or infinity")
+        m = self.module_
+        out = self._map(lambda z: m.activate(m.decode(z)), torch.from_numpy(Z).float())
+        return self._unscaled(out.reshape(len(Z), *self.input_shape_))
+
+    def reconstruct(self, X) -> np.ndarray:
+        """Encode and decode ``X``: ``(n, ...)`` in, the same shape and units out."""
+        check_is_fitted(self, "module_")
+        X = self._validate(X, reset=False)
+        out = self._map(self.module_, self._tensor(X)).reshape(X.shape)
+        return self._out_dtype(X, self._unscaled(out))
+
+    def reconstruction_error(self, X) -> np.ndarray:
+        """Mean squared error of each sample's reconstruction, in input units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Mean over features of the squared difference.
+        """
+        X = np.asarray(self._validate(X, reset=False), dtype=np.float64)
+        err = (self.reconstruct(X) - X) ** 2
+        return err.reshape(len(X), -1).mean(axis=1)
+
+    def score_samples(self, X) -> np.ndarray:
+        """Negative reconstruction error: higher means more normal.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return -self.reconstruction_error(X)
+
+    def score(self, X, y=None) -> float:
+        """Mean of :meth:`score_samples` (higher is better), for model selection."""
+        return float(np.mean(self.score_samples(X)))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the code units: ``autoencoder0``, ``autoencoder1``..."""
+        check_is_fitted(self, "module_")
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}{i}" for i in range(self.latent_dim_)], dtype=object)
+
+    # ---------------------------------------------------------------- plumbing
+    def save(self, path) -> None:
+        """Save to a safe model file (JSON config + safetensors weights), see :func:`aekit.load`."""
+        from aekit.io import save
+
+        save(self, path)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.non_deterministic = self.random_state is None
+        return tags

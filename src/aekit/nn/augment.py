@@ -1,0 +1,99 @@
+"""Random augmentation applied per batch on the training device.
+
+Geometric changes (shifts, rotations, flips) act on images ``(B, C, H, W)``
+and shifts on series windows ``(B, C, L)``; they are one affine resampling per
+batch, with zeros shifted in. Additive noise works on any input. All are off
+by default.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Augmentation settings.
+
+    Parameters
+    ----------
+    noise : float
+        Standard deviation of additive Gaussian noise (any input).
+    shift : float
+        Largest random shift, as a fraction of the height/width/length
+        (0.1 = up to 10%); the same as a random crop of a zero-padded input.
+    flip : bool
+        Random horizontal flips (images).
+    rotation : float
+        Largest random rotation in degrees (images).
+    """
+
+    noise: float = 0.0
+    shift: float = 0.0
+    flip: bool = False
+    rotation: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("noise", "shift", "rotation"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"augmentation {name} must be >= 0, got {getattr(self, name)}")
+
+    @property
+    def active(self) -> bool:
+        """Whether any augmentation is switched on."""
+        return bool(self.noise or self.shift or self.flip or self.rotation)
+
+    @property
+    def geometric(self) -> bool:
+        """Whether a shift, flip or rotation is switched on."""
+        return bool(self.shift or self.flip or self.rotation)
+
+    def check_input(self, sample_ndim: int) -> None:
+        """Raise if geometric augmentation is asked of data without a spatial axis."""
+        if self.geometric and sample_ndim < 2:
+            raise ValueError(
+                "shift, flip and rotation augmentation need images (C, H, W) or "
+                "series windows (C, L); flat feature vectors only allow noise"
+            )
+        if (self.flip or self.rotation) and sample_ndim == 2:
+            raise ValueError("flip and rotation apply to images; series windows allow shift")
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Return an augmented copy of ``x`` (``(B, d)``, ``(B, C, L)`` or ``(B, C, H, W)``)."""
+        if self.geometric:
+            x = _affine(x, self, generator)
+        if self.noise:
+            x = x + self.noise * torch.randn(
+                x.shape, generator=generator, device=x.device, dtype=x.dtype
+            )
+        return x
+
+
+def _affine(x: torch.Tensor, aug: Augmentation, generator: torch.Generator | None) -> torch.Tensor:
+    series = x.dim() == 3
+    img = x.unsqueeze(2) if series else x  # (B, C, H, W); a series is one row high
+    b = img.shape[0]
+
+    def uniform(scale: float) -> torch.Tensor:
+        u = torch.rand(b, generator=generator, device=x.device, dtype=x.dtype)
+        return (2 * u - 1) * scale
+
+    angle = uniform(math.radians(aug.rotation))
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    flip = torch.ones(b, device=x.device, dtype=x.dtype)
+    if aug.flip:
+        coin = torch.rand(b, generator=generator, device=x.device) < 0.5
+        flip = torch.where(coin, -flip, flip)
+    # affine_grid works in [-1, 1] coordinates, so a shift of fraction f is 2f.
+    tx = uniform(2 * aug.shift)
+    ty = torch.zeros_like(tx) if series else uniform(2 * aug.shift)
+    theta = torch.stack(
+        [torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1
+    )  # (B, 2, 3)
+    grid = F.affine_grid(theta, list(img.shape), align_corners=False)
+    out = F.grid_sample(img, grid, padding_mode="zeros", align_corners=False)
+    return out.squeeze(2) if series else out

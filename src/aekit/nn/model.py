@@ -1,0 +1,168 @@
+"""The autoencoder module: encoder body, latent head, decoder, built from a config."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from aekit.nn.conv import ConvDecoder, ConvEncoder
+from aekit.nn.dense import DenseDecoder, DenseEncoder
+from aekit.nn.heads import DeterministicHead, GaussianHead, join_condition, one_hot
+
+ARCHITECTURES = ("dense", "conv2d", "conv1d")
+OUTPUTS = ("linear", "sigmoid")
+
+
+@dataclass
+class ModelConfig:
+    """Everything needed to rebuild an :class:`AutoEncoderModule`; saved with weights.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        Per-sample shape: ``(d,)`` for dense, ``(C, H, W)`` for conv2d,
+        ``(C, L)`` for conv1d.
+    architecture : {'dense', 'conv2d', 'conv1d'}
+    hidden : tuple of int
+        Dense: hidden sizes, widest first. Conv: channels of each stage.
+    latent_dim : int or None
+        Code size. None (conv only, not variational) keeps the last feature map
+        as the code.
+    activation : str
+        Hidden activation.
+    output : {'linear', 'sigmoid'}
+        Output activation applied to the decoder's logits.
+    dropout : float
+    batch_norm : bool
+    variational : bool
+        Gaussian posterior head (VAE) instead of a deterministic code.
+    n_classes : int
+        Number of classes of a conditional model; 0 for none.
+    kernel_size : int
+        Conv kernel size (odd).
+    downsample : {'stride', 'pool'}
+        Conv downsampling.
+    learn_scale : bool
+        Estimate one output scale ``sigma`` of the Gaussian likelihood of a VAE
+        as the root mean squared error (the "optimal sigma" VAE of Rybkin et
+        al., 2021), instead of fixing ``sigma = 1``. It balances the
+        reconstruction and KL terms whatever the data's units.
+    """
+
+    input_shape: tuple[int, ...]
+    architecture: str = "dense"
+    hidden: tuple[int, ...] = (256, 64)
+    latent_dim: int | None = 32
+    activation: str = "relu"
+    output: str = "linear"
+    dropout: float = 0.0
+    batch_norm: bool = False
+    variational: bool = False
+    n_classes: int = 0
+    kernel_size: int = 3
+    downsample: str = "stride"
+    learn_scale: bool = False
+
+    def __post_init__(self) -> None:
+        self.input_shape = tuple(int(s) for s in self.input_shape)
+        self.hidden = tuple(int(h) for h in self.hidden)
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(
+                f"architecture must be one of {ARCHITECTURES}, got {self.architecture!r}"
+            )
+        if self.output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
+        want = {"dense": 1, "conv1d": 2, "conv2d": 3}[self.architecture]
+        if len(self.input_shape) != want:
+            raise ValueError(
+                f"architecture {self.architecture!r} needs per-sample input of {want} "
+                f"dimension(s), got shape {self.input_shape}"
+            )
+        if self.latent_dim is None and (self.architecture == "dense" or self.variational):
+            raise ValueError("latent_dim=None (a spatial code) is only for conv autoencoders")
+        if self.latent_dim is not None and self.latent_dim < 1:
+            raise ValueError(f"latent_dim must be >= 1, got {self.latent_dim}")
+        if self.latent_dim is None and self.n_classes:
+            raise ValueError("a conditional model needs an integer latent_dim")
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict of the config."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ModelConfig:
+        """Rebuild from :meth:`to_dict` output (lists become tuples)."""
+        return cls(**d)
+
+
+class AutoEncoderModule(nn.Module):
+    """``decoder(head(encoder(x)))``, with an optional Gaussian head and condition.
+
+    Shapes: ``x`` is ``(B, *input_shape)``; codes are ``(B, latent_dim)``;
+    ``decode`` returns logits ``(B, *input_shape)``; ``reconstruct`` applies the
+    output activation. A condition ``c`` is a ``(B,)`` tensor of class indices.
+    """
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = cfg = config
+        k = cfg.n_classes
+        common = dict(activation=cfg.activation, dropout=cfg.dropout, batch_norm=cfg.batch_norm)
+        if cfg.architecture == "dense":
+            d = cfg.input_shape[0]
+            self.encoder = DenseEncoder(d + k, cfg.hidden, **common)
+            self.decoder = DenseDecoder(cfg.latent_dim + k, cfg.hidden[::-1], d, **common)
+        else:
+            in_shape = (cfg.input_shape[0] + k, *cfg.input_shape[1:])
+            conv = dict(kernel_size=cfg.kernel_size, **common)
+            self.encoder = ConvEncoder(in_shape, cfg.hidden, downsample=cfg.downsample, **conv)
+            code_in = None if cfg.latent_dim is None else cfg.latent_dim + k
+            self.decoder = ConvDecoder(cfg.input_shape, cfg.hidden, code_in, **conv)
+        feat = self.encoder.out_features
+        self.head = (
+            GaussianHead(feat, cfg.latent_dim)
+            if cfg.variational
+            else DeterministicHead(feat, cfg.latent_dim)
+        )
+        self.latent_dim = self.head.latent_dim
+        # A buffer, not a parameter: the objective sets it to the optimal value
+        # (the root mean squared error) while training, like batch-norm statistics.
+        self.register_buffer("log_scale", torch.zeros(()) if cfg.learn_scale else None)
+
+    def condition(self, c: torch.Tensor | None) -> torch.Tensor | None:
+        """Class indices ``(B,)`` -> one-hot ``(B, K)``; None when unconditional."""
+        if not self.config.n_classes:
+            return None
+        if c is None:
+            raise ValueError("this model is conditional: pass the class labels")
+        return one_hot(c, self.config.n_classes)
+
+    def encode(
+        self, x: torch.Tensor, c: torch.Tensor | None = None
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """``(B, *input_shape)`` -> code ``(B, latent_dim)``, or ``(mu, logvar)`` for a VAE."""
+        return self.head(self.encoder(join_condition(x, self.condition(c))))
+
+    def decode(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        """Code ``(B, latent_dim)`` -> logits ``(B, *input_shape)``."""
+        out = self.decoder(join_condition(z, self.condition(c)))
+        return out.view(z.shape[0], *self.config.input_shape)
+
+    def activate(self, logits: torch.Tensor) -> torch.Tensor:
+        """Apply the output activation to decoder logits."""
+        return torch.sigmoid(logits) if self.config.output == "sigmoid" else logits
+
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        """Reconstruction ``(B, *input_shape)``; a VAE decodes its posterior mean."""
+        z = self.encode(x, c)
+        if self.config.variational:
+            z = z[0]
+        return self.activate(self.decode(z, c))
+
+    @property
+    def n_parameters(self) -> int:
+        """Number of trainable parameters."""
+        return sum(math.prod(p.shape) for p in self.parameters() if p.requires_grad)

@@ -1,0 +1,275 @@
+"""One training loop for every model in aekit.
+
+The whole in-memory data set lives as one tensor on the device. Each epoch
+permutes it once and then takes contiguous slices as batches: for the small
+models autoencoders usually are, per-batch overhead (a DataLoader's collation,
+a ``.item()`` per step) would cost more than the arithmetic.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from aekit.training.device import make_generator, resolve_device
+from aekit.training.objective import Objective
+from aekit.training.progress import ProgressBar
+
+logger = logging.getLogger(__name__)
+
+OPTIMIZERS = ("adam", "adamw")
+
+
+class NonFiniteLossError(FloatingPointError):
+    """Training produced a NaN or infinite loss; the best weights so far were kept."""
+
+
+@dataclass
+class TrainConfig:
+    """Settings of :func:`train`.
+
+    Parameters
+    ----------
+    epochs : int
+        Maximum number of passes over the training data.
+    batch_size : int
+    lr : float
+        Learning rate.
+    optimizer : {'adam', 'adamw'}
+    weight_decay : float
+        L2 penalty (Adam) or decoupled weight decay (AdamW).
+    validation_fraction : float
+        Share of the rows held out to monitor early stopping, in ``[0, 1)``.
+    patience : int or None
+        Stop after this many epochs without improvement of the monitored loss
+        (validation if any, else training) and restore the best weights; None
+        trains every epoch and keeps the last weights.
+    min_delta : float
+        Smallest decrease that counts as an improvement.
+    grad_clip : float or None
+        Clip the global gradient norm to this value.
+    seed : int or None
+        Seed of the batch order, split, noise and sampling.
+    device : str
+        ``'auto'``, ``'cpu'``, ``'cuda'``...
+    verbose : int
+        0 silent, 1 progress bar (on a terminal), 2 also a log line per epoch.
+    """
+
+    epochs: int = 100
+    batch_size: int = 128
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    weight_decay: float = 0.0
+    validation_fraction: float = 0.1
+    patience: int | None = 10
+    min_delta: float = 0.0
+    grad_clip: float | None = None
+    seed: int | None = 0
+    device: str = "auto"
+    verbose: int = 0
+
+    def __post_init__(self) -> None:
+        checks = {
+            "epochs": self.epochs >= 1,
+            "batch_size": self.batch_size >= 1,
+            "lr": self.lr > 0,
+            "weight_decay": self.weight_decay >= 0,
+            "validation_fraction": 0 <= self.validation_fraction < 1,
+            "patience": self.patience is None or self.patience >= 1,
+            "min_delta": self.min_delta >= 0,
+            "grad_clip": self.grad_clip is None or self.grad_clip > 0,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise ValueError(f"invalid {name}={getattr(self, name)!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns: per-epoch history of every term, and the best epoch."""
+
+    history: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int = 0
+    n_epochs: int = 0
+
+
+def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    """Adam or AdamW, using the fused kernel where this torch build has one."""
+    cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
+    params = [p for p in model.parameters() if p.requires_grad]
+    try:
+        return cls(params, lr=config.lr, weight_decay=config.weight_decay, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return cls(params, lr=config.lr, weight_decay=config.weight_decay)
+
+
+def split_validation(
+    n: int, fraction: float, generator: torch.Generator, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Random train/validation row indices; no validation when too few rows."""
+    n_val = int(round(n * fraction))
+    if fraction == 0 or n_val < 1 or n - n_val < 1:
+        return torch.arange(n, device=device), None
+    perm = torch.randperm(n, generator=generator, device=device)
+    return perm[n_val:], perm[:n_val]
+
+
+def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module,
+    objective: Objective,
+    x: torch.Tensor,
+    c: torch.Tensor | None,
+    batch_size: int,
+    generator: torch.Generator | None = None,
+) -> dict[str, float]:
+    """Mean of every loss term over ``x`` in eval mode (full KL weight).
+
+    Parameters
+    ----------
+    model, objective
+        As in :func:`train`.
+    x : torch.Tensor
+        ``(N, *input_shape)`` on the model's device.
+    c : torch.Tensor or None
+        ``(N,)`` class labels of a conditional model.
+    batch_size : int
+
+    Returns
+    -------
+    dict of str to float
+    """
+    was_training = model.training
+    model.eval()
+    sums: dict[str, torch.Tensor] = {}
+    for s in range(0, len(x), batch_size):
+        xb = x[s : s + batch_size]
+        cb = None if c is None else c[s : s + batch_size]
+        terms = objective(model, xb, cb, progress=math.inf, generator=generator)
+        for k, v in terms.items():
+            sums[k] = sums.get(k, 0.0) + v * len(xb)
+    model.train(was_training)
+    return {k: float(v) / len(x) for k, v in sums.items()}
+
+
+def train(
+    model: nn.Module,
+    objective: Objective,
+    x: torch.Tensor,
+    c: torch.Tensor | None = None,
+    config: TrainConfig | None = None,
+) -> TrainResult:
+    """Train ``model`` in place to minimise ``objective`` on ``x``.
+
+    Parameters
+    ----------
+    model : AutoEncoderModule
+        Moved to the configured device.
+    objective : Objective
+        Loss terms; ``objective(model, xb, cb, progress, generator)['loss']`` is minimised.
+    x : torch.Tensor
+        ``(N, *input_shape)`` float training data (any device; copied once to the
+        training device).
+    c : torch.Tensor, optional
+        ``(N,)`` integer class labels for a conditional model.
+    config : TrainConfig, optional
+
+    Returns
+    -------
+    TrainResult
+        History with one value per epoch for every term, ``'val_'``-prefixed
+        for the validation rows.
+
+    Raises
+    ------
+    NonFiniteLossError
+        If a loss becomes NaN or infinite; the best weights so far are restored
+        first.
+    """
+    cfg = config or TrainConfig()
+    device = resolve_device(cfg.device)
+    model.to(device)
+    x = x.to(device)
+    c = None if c is None else c.to(device)
+    gen = make_generator(cfg.seed, device)
+    tr_idx, va_idx = split_validation(len(x), cfg.validation_fraction, gen, device)
+    x_tr, x_va = x[tr_idx], (None if va_idx is None else x[va_idx])
+    c_tr = None if c is None else c[tr_idx]
+    c_va = None if c is None or va_idx is None else c[va_idx]
+    n = len(x_tr)
+    optimizer = make_optimizer(model, cfg)
+    params = [p for p in model.parameters() if p.requires_grad]
+    result = TrainResult()
+    hist = result.history
+    best, best_state, waited = math.inf, None, 0
+    # A batch of one breaks batch norm; it is rare enough to skip.
+    last_ok = n % cfg.batch_size != 1 or n == 1
+    bar = ProgressBar(cfg.epochs, enabled=cfg.verbose >= 1 and sys.stderr.isatty())
+    try:
+        for epoch in range(cfg.epochs):
+            model.train()
+            perm = torch.randperm(n, generator=gen, device=device)
+            xs = x_tr[perm]  # one gather per epoch; batches below are views
+            cs = None if c_tr is None else c_tr[perm]
+            sums: dict[str, torch.Tensor] = {}
+            for s in range(0, n, cfg.batch_size):
+                xb = xs[s : s + cfg.batch_size]
+                if len(xb) == 1 and not last_ok:
+                    continue
+                cb = None if cs is None else cs[s : s + cfg.batch_size]
+                terms = objective(model, xb, cb, progress=epoch + s / n, generator=gen)
+                optimizer.zero_grad(set_to_none=True)
+                terms["loss"].backward()
+                if cfg.grad_clip is not None:
+                    torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+                optimizer.step()
+                for k, v in terms.items():
+                    sums[k] = sums.get(k, 0.0) + v.detach() * len(xb)
+            row = {k: float(v) / n for k, v in sums.items()}
+            if x_va is not None:
+                val = evaluate(model, objective, x_va, c_va, 8 * cfg.batch_size, gen)
+                row.update({f"val_{k}": v for k, v in val.items()})
+            for k, v in row.items():
+                hist.setdefault(k, []).append(v)
+            result.n_epochs = epoch + 1
+            monitored = row.get("val_loss", row["loss"])
+            if not all(math.isfinite(v) for v in row.values()):
+                if best_state is not None:
+                    model.load_state_dict(best_state)
+                raise NonFiniteLossError(
+                    f"the training loss became {monitored} in epoch {epoch + 1}; "
+                    + (
+                        f"the weights of epoch {result.best_epoch} (the best so far) were kept. "
+                        if best_state is not None
+                        else ""
+                    )
+                    + "Try a lower learning rate, gradient clipping or scaled inputs."
+                )
+            if monitored < best - cfg.min_delta:
+                best, waited, result.best_epoch = monitored, 0, epoch + 1
+                best_state = _snapshot(model)
+            else:
+                waited += 1
+            bar.update(row)
+            if cfg.verbose >= 2:
+                logger.info("epoch %d: %s", epoch + 1, row)
+            if cfg.patience is not None and waited >= cfg.patience:
+                break
+    finally:
+        bar.close()
+        model.eval()
+    if cfg.patience is not None and best_state is not None:
+        model.load_state_dict(best_state)
+    return result
