@@ -157,15 +157,24 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
     def _tensor(self, X: np.ndarray) -> torch.Tensor:
         return to_tensor(self._scaled(X), self.module_.config.input_shape)
 
+    def _labels(self, y, n: int) -> torch.Tensor | None:
+        """Class indices for a conditional model; None for an unconditional one."""
+        return None
+
     @torch.inference_mode()
     def _map(
-        self, fn: Callable[[torch.Tensor], torch.Tensor], X_t: torch.Tensor
+        self,
+        fn: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor],
+        X_t: torch.Tensor,
+        c_t: torch.Tensor | None = None,
     ) -> np.ndarray:
-        """Apply ``fn`` to ``X_t`` in chunks on the model's device; float64 numpy out."""
+        """Apply ``fn(x, c)`` to ``X_t`` in chunks on the model's device; float64 numpy out."""
         self.module_.eval()
         dev = next(self.module_.parameters()).device
-        step = INFERENCE_BATCH
-        out = [fn(X_t[s : s + step].to(dev)).cpu() for s in range(0, len(X_t), step)]
+        step, out = INFERENCE_BATCH, []
+        for s in range(0, len(X_t), step):
+            cb = None if c_t is None else c_t[s : s + step].to(dev)
+            out.append(fn(X_t[s : s + step].to(dev), cb).cpu())
         return torch.cat(out).double().numpy()
 
     def _out_dtype(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -182,28 +191,33 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
                 self.scaler_.fit(X)
         Xs = self._scaled(X)
         device = resolve_device(self.device)
-        seed = self._seed()
         objective = self._objective()
-        with seeded(seed, device):
-            if not warm:
-                latent = self.latent_dim
-                if latent == "auto":
-                    from aekit.estimators.latent_search import search_latent_dim
+        c_t = None if c is None else torch.as_tensor(c, dtype=torch.long)
+        with seeded(self._seed(), device):
+            latent = self.latent_dim
+            if not warm and latent == "auto":
+                from aekit.estimators.latent_search import search_latent_dim
 
-                    latent, self.latent_curve_ = search_latent_dim(self, Xs, c, n_classes)
-                elif latent is None:
-                    latent = default_latent_dim(int(np.prod(X.shape[1:])))
-                self.module_ = AutoEncoderModule(self._model_config(Xs, latent, n_classes))
-            x_t = to_tensor(Xs, self.module_.config.input_shape)
-            objective.augmentation.check_input(len(self.module_.config.input_shape))
-            c_t = None if c is None else torch.as_tensor(c, dtype=torch.long)
-            result = train(self.module_, objective, x_t, c_t, self._train_config())
+                self.module_, result, self.latent_curve_ = search_latent_dim(
+                    self, Xs, c_t, n_classes
+                )
+            else:
+                if not warm:
+                    if latent is None:
+                        latent = default_latent_dim(int(np.prod(X.shape[1:])))
+                    self.module_ = AutoEncoderModule(self._model_config(Xs, latent, n_classes))
+                result = self._train(self.module_, Xs, c_t, objective, self._train_config())
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self.n_epochs_ = result.n_epochs
         self.latent_dim_ = self.module_.latent_dim
         self._n_features_out = self.latent_dim_
         return self
+
+    def _train(self, module, Xs, c_t, objective, config):
+        x_t = to_tensor(Xs, module.config.input_shape)
+        objective.augmentation.check_input(len(module.config.input_shape))
+        return train(module, objective, x_t, c_t, config)
 
     def fit(self, X, y=None):
         """Train the autoencoder on ``X``.
@@ -222,17 +236,19 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         return self._fit(X)
 
     # --------------------------------------------------------------- transform
-    def _encode_fn(self) -> Callable[[torch.Tensor], torch.Tensor]:
+    def _encode_fn(self) -> Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor]:
         m = self.module_
-        return (lambda x: m.encode(x)[0]) if self._variational else m.encode
+        return (lambda x, c: m.encode(x, c)[0]) if self._variational else m.encode
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X, y=None) -> np.ndarray:
         """Encode ``X`` to codes.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
             Same per-sample shape as in ``fit``.
+        y : array-like of shape (n_samples,), optional
+            Class labels; needed only by a conditional VAE.
 
         Returns
         -------
@@ -241,15 +257,18 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "module_")
         X = self._validate(X, reset=False)
-        return self._out_dtype(X, self._map(self._encode_fn(), self._tensor(X)))
+        c = self._labels(y, len(X))
+        return self._out_dtype(X, self._map(self._encode_fn(), self._tensor(X), c))
 
-    def inverse_transform(self, X) -> np.ndarray:
+    def inverse_transform(self, X, y=None) -> np.ndarray:
         """Decode codes back to data, in the input's shape and units.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, latent_dim)
             Codes, for example from :meth:`transform`.
+        y : array-like of shape (n_samples,), optional
+            Class labels; needed only by a conditional VAE.
 
         Returns
         -------
@@ -265,17 +284,21 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         if not np.isfinite(Z).all():
             raise ValueError("codes contain NaN or infinity")
         m = self.module_
-        out = self._map(lambda z: m.activate(m.decode(z)), torch.from_numpy(Z).float())
+        decode = lambda z, c: m.activate(m.decode(z, c))  # noqa: E731
+        out = self._map(decode, torch.from_numpy(Z).float(), self._labels(y, len(Z)))
         return self._unscaled(out.reshape(len(Z), *self.input_shape_))
 
-    def reconstruct(self, X) -> np.ndarray:
-        """Encode and decode ``X``: ``(n, ...)`` in, the same shape and units out."""
+    def reconstruct(self, X, y=None) -> np.ndarray:
+        """Encode and decode ``X``: ``(n, ...)`` in, the same shape and units out.
+
+        ``y`` (class labels) is needed only by a conditional VAE.
+        """
         check_is_fitted(self, "module_")
         X = self._validate(X, reset=False)
-        out = self._map(self.module_, self._tensor(X)).reshape(X.shape)
+        out = self._map(self.module_, self._tensor(X), self._labels(y, len(X))).reshape(X.shape)
         return self._out_dtype(X, self._unscaled(out))
 
-    def reconstruction_error(self, X) -> np.ndarray:
+    def reconstruction_error(self, X, y=None) -> np.ndarray:
         """Mean squared error of each sample's reconstruction, in input units.
 
         Parameters
@@ -288,21 +311,21 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
             Mean over features of the squared difference.
         """
         X = np.asarray(self._validate(X, reset=False), dtype=np.float64)
-        err = (self.reconstruct(X) - X) ** 2
+        err = (self.reconstruct(X, y) - X) ** 2
         return err.reshape(len(X), -1).mean(axis=1)
 
-    def score_samples(self, X) -> np.ndarray:
+    def score_samples(self, X, y=None) -> np.ndarray:
         """Negative reconstruction error: higher means more normal.
 
         Returns
         -------
         ndarray of shape (n_samples,)
         """
-        return -self.reconstruction_error(X)
+        return -self.reconstruction_error(X, y)
 
     def score(self, X, y=None) -> float:
         """Mean of :meth:`score_samples` (higher is better), for model selection."""
-        return float(np.mean(self.score_samples(X)))
+        return float(np.mean(self.score_samples(X, y)))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the code units: ``autoencoder0``, ``autoencoder1``..."""
@@ -316,6 +339,12 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         from aekit.io import save
 
         save(self, path)
+
+    def to_onnx(self, path) -> None:
+        """Export the encoder and decoder to ONNX, see :func:`aekit.export.to_onnx`."""
+        from aekit.export import to_onnx
+
+        to_onnx(self, path)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

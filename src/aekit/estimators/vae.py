@@ -1,0 +1,213 @@
+"""Variational autoencoder: VAE, beta-VAE and conditional VAE in one estimator."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from aekit.estimators.autoencoder import _ATTRS_DOC, _PARAMS_DOC, AutoEncoder
+from aekit.training.device import make_generator
+
+
+class VAE(AutoEncoder):
+    __doc__ = (
+        """Variational autoencoder as a scikit-learn transformer.
+
+    ``fit(X)`` trains a VAE, ``beta > 1`` a beta-VAE, and ``fit(X, y)`` a
+    conditional VAE whose encoder and decoder also see the class of each row.
+    With ``loss='mse'`` the likelihood is Gaussian with one learned scale
+    (the root mean squared error), with ``loss='bce'`` it is Bernoulli; the
+    training objective is the negative ELBO in nats per sample.
+
+    Parameters
+    ----------
+    beta : float, default=1.0
+        Weight of the KL term (beta-VAE when > 1).
+    kl_warmup : float, default=0.0
+        Epochs over which the KL weight grows linearly from 0 to ``beta``."""
+        + _PARAMS_DOC
+        + _ATTRS_DOC
+        + """    classes_ : ndarray
+        Class labels of a conditional VAE (empty otherwise).
+    """
+    )
+
+    _variational = True
+
+    def __init__(
+        self,
+        beta: float = 1.0,
+        kl_warmup: float = 0.0,
+        architecture: str = "auto",
+        hidden="auto",
+        latent_dim=None,
+        activation: str = "relu",
+        output: str = "auto",
+        loss: str = "mse",
+        noise: float = 0.0,
+        noise_type: str = "gaussian",
+        sparsity: float = 0.0,
+        contractive: float = 0.0,
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+        weight_decay: float = 0.0,
+        epochs: int = 100,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        patience: int | None = 10,
+        validation_fraction: float = 0.1,
+        scaler: str | None = "auto",
+        augmentation: dict | None = None,
+        kernel_size: int = 3,
+        downsample: str = "stride",
+        grad_clip: float | None = None,
+        device: str = "auto",
+        random_state=None,
+        verbose: int = 0,
+        warm_start: bool = False,
+    ) -> None:
+        super().__init__(
+            architecture=architecture, hidden=hidden, latent_dim=latent_dim,
+            activation=activation, output=output, loss=loss, noise=noise,
+            noise_type=noise_type, sparsity=sparsity, contractive=contractive,
+            dropout=dropout, batch_norm=batch_norm, weight_decay=weight_decay,
+            epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
+            patience=patience, validation_fraction=validation_fraction, scaler=scaler,
+            augmentation=augmentation, kernel_size=kernel_size, downsample=downsample,
+            grad_clip=grad_clip, device=device, random_state=random_state,
+            verbose=verbose, warm_start=warm_start,
+        )  # fmt: skip
+        self.beta = beta
+        self.kl_warmup = kl_warmup
+
+    # ------------------------------------------------------------------ labels
+    @property
+    def conditional_(self) -> bool:
+        """Whether the fitted model is conditional (trained with ``y``)."""
+        return bool(len(getattr(self, "classes_", ())))
+
+    def _labels(self, y, n: int) -> torch.Tensor | None:
+        if not self.conditional_:
+            return None
+        if y is None:
+            raise ValueError("this VAE was fitted with y (conditional): pass the class labels y")
+        y = np.atleast_1d(np.asarray(y))
+        if y.ndim == 1 and len(y) == 1 and n != 1:
+            y = np.repeat(y, n)
+        y = column_or_1d(y)
+        if len(y) != n:
+            raise ValueError(f"y has {len(y)} labels for {n} samples")
+        unknown = set(np.unique(y)) - set(self.classes_)
+        if unknown:
+            raise ValueError(
+                f"y has labels not seen in fit: {sorted(unknown)}; known: {list(self.classes_)}"
+            )
+        return torch.from_numpy(np.searchsorted(self.classes_, y)).long()
+
+    def fit(self, X, y=None):
+        """Train the VAE; with ``y`` (class labels), a conditional VAE.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+        y : array-like of shape (n_samples,), optional
+            Class labels to condition on.
+
+        Returns
+        -------
+        self
+        """
+        if y is None:
+            self.classes_ = np.array([])
+            return self._fit(X)
+        y = column_or_1d(y, warn=True)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
+        enc = LabelEncoder().fit(y)
+        self.classes_ = enc.classes_
+        return self._fit(X, enc.transform(y), len(self.classes_))
+
+    # ---------------------------------------------------------------- sampling
+    def sample(self, n_samples: int = 1, y=None, random_state=None) -> np.ndarray:
+        """Draw new data: decode codes drawn from the prior N(0, I).
+
+        Parameters
+        ----------
+        n_samples : int
+        y : label or array-like of shape (n_samples,), optional
+            Class(es) to generate, for a conditional VAE.
+        random_state : int, RandomState or None
+            Seed of the draw.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, ...)
+            Decoder means in the input's units and per-sample shape.
+        """
+        check_is_fitted(self, "module_")
+        if int(n_samples) < 1:
+            raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+        seed = int(check_random_state(random_state).randint(2**31 - 1))
+        gen = make_generator(seed, torch.device("cpu"))
+        z = torch.randn(int(n_samples), self.latent_dim_, generator=gen)
+        return self.inverse_transform(z.double().numpy(), y)
+
+    @torch.inference_mode()
+    def log_likelihood(self, X, y=None, n_samples: int = 500) -> np.ndarray:
+        """Importance-sampled log-likelihood ``log p(x)`` (IWAE bound), nats per sample.
+
+        ``log p(x) ~ logsumexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log K``
+        with ``K = n_samples`` draws from the encoder's posterior. For the
+        Gaussian likelihood the value is in the input's units (the scaler's
+        Jacobian is included); for the Bernoulli likelihood it is a probability
+        of binary data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, ...)
+        y : array-like of shape (n_rows,), optional
+            Labels of a conditional VAE.
+        n_samples : int, default=500
+            Importance samples per row.
+
+        Returns
+        -------
+        ndarray of shape (n_rows,)
+        """
+        check_is_fitted(self, "module_")
+        if int(n_samples) < 1:
+            raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+        X = self._validate(X, reset=False)
+        m, k = self.module_, int(n_samples)
+        m.eval()
+        dev = next(m.parameters()).device
+        x_t, c_t = self._tensor(X), self._labels(y, len(X))
+        d = int(np.prod(x_t.shape[1:]))
+        objective = self._objective()
+        gen = make_generator(self._seed() or 0, dev)
+        rows = max(1, (1 << 22) // (k * d))  # bound the (K, rows, d) decoder output
+        out = []
+        for s in range(0, len(x_t), rows):
+            xb = x_t[s : s + rows].to(dev)
+            cb = None if c_t is None else c_t[s : s + rows].to(dev)
+            mu, logvar = m.encode(xb, cb)
+            eps = torch.randn((k, *mu.shape), generator=gen, device=dev)
+            z = mu + eps * torch.exp(0.5 * logvar)  # (K, B, L)
+            zf = z.reshape(-1, z.shape[-1])
+            cf = None if cb is None else cb.repeat(k)
+            xk = xb.unsqueeze(0).expand(k, *xb.shape).reshape(-1, *xb.shape[1:])
+            log_px = -objective.reconstruction(m, m.decode(zf, cf), xk, "none").view(k, -1)
+            log_pz = -0.5 * (z.square() + math.log(2 * math.pi)).sum(-1)
+            log_qz = -0.5 * (eps.square() + logvar + math.log(2 * math.pi)).sum(-1)
+            w = log_px + log_pz - log_qz  # (K, B)
+            out.append((torch.logsumexp(w, 0) - math.log(k)).double().cpu())
+        ll = torch.cat(out).numpy()
+        if self.scaler_ is not None and self.loss == "mse":
+            ll = ll + self.scaler_.log_det_jacobian(d)
+        return ll
