@@ -6,6 +6,7 @@ extra methods; fitting, transforming, scaling and scoring live here.
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 from collections.abc import Callable
@@ -217,7 +218,10 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
     def _train(self, module, Xs, c_t, objective, config):
         x_t = to_tensor(Xs, module.config.input_shape)
         objective.augmentation.check_input(len(module.config.input_shape))
-        return train(module, objective, x_t, c_t, config)
+        # aekit.tune sets ``_epoch_callback`` on its trial estimators to report
+        # each epoch's validation loss to Optuna and prune; it is not a parameter.
+        callback = getattr(self, "_epoch_callback", None)
+        return train(module, objective, x_t, c_t, config, callback=callback)
 
     def fit(self, X, y=None):
         """Train the autoencoder on ``X``.
@@ -295,8 +299,12 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "module_")
         X = self._validate(X, reset=False)
+        return self._out_dtype(X, self._reconstruct_valid(X, y))
+
+    def _reconstruct_valid(self, X: np.ndarray, y=None) -> np.ndarray:
+        """Reconstruction (float64, input units) of an already validated array."""
         out = self._map(self.module_, self._tensor(X), self._labels(y, len(X))).reshape(X.shape)
-        return self._out_dtype(X, self._unscaled(out))
+        return self._unscaled(out)
 
     def reconstruction_error(self, X, y=None) -> np.ndarray:
         """Mean squared error of each sample's reconstruction, in input units.
@@ -310,8 +318,9 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples,)
             Mean over features of the squared difference.
         """
-        X = np.asarray(self._validate(X, reset=False), dtype=np.float64)
-        err = (self.reconstruct(X, y) - X) ** 2
+        check_is_fitted(self, "module_")
+        X = self._validate(X, reset=False)
+        err = (self._reconstruct_valid(X, y) - X) ** 2
         return err.reshape(len(X), -1).mean(axis=1)
 
     def score_samples(self, X, y=None) -> np.ndarray:
@@ -340,11 +349,22 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
 
         save(self, path)
 
-    def to_onnx(self, path) -> None:
-        """Export the encoder and decoder to ONNX, see :func:`aekit.export.to_onnx`."""
+    def to_onnx(self, path):
+        """Export the encoder and decoder to ONNX, see :func:`aekit.export.to_onnx`.
+
+        Returns the paths of the two files written.
+        """
         from aekit.export import to_onnx
 
-        to_onnx(self, path)
+        return to_onnx(self, path)
+
+    def __getstate__(self) -> dict:
+        # A pickle of a GPU model must open on a machine without CUDA.
+        state = self.__dict__.copy()
+        module = state.get("module_")
+        if module is not None and any(p.is_cuda for p in module.parameters()):
+            state["module_"] = copy.deepcopy(module).cpu()
+        return state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,0 +1,325 @@
+"""Safe model files: identical outputs after a round trip, clear errors for bad files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.base import clone as clone_unfitted
+from sklearn.exceptions import NotFittedError
+
+import aekit
+import aekit.io
+from aekit.io import ModelFileError, UnsupportedFormatError, register_estimator
+
+
+def _same_outputs(a, b, X, y=None):
+    """Every output of two estimators agrees exactly."""
+    np.testing.assert_array_equal(a.transform(X, y), b.transform(X, y))
+    Z = a.transform(X, y)
+    np.testing.assert_array_equal(a.inverse_transform(Z, y), b.inverse_transform(Z, y))
+    np.testing.assert_array_equal(a.reconstruct(X, y), b.reconstruct(X, y))
+    np.testing.assert_array_equal(a.score_samples(X, y), b.score_samples(X, y))
+
+
+def _round_trip(est, tmp_path):
+    path = tmp_path / "model.aekit"
+    est.save(path)
+    return aekit.load(path)
+
+
+def test_dense_dataframe_round_trip(dense_ae, frame, tmp_path):
+    loaded = _round_trip(dense_ae, tmp_path)
+    assert type(loaded) is aekit.AutoEncoder
+    assert loaded.get_params() == dense_ae.get_params()
+    _same_outputs(dense_ae, loaded, frame)
+    np.testing.assert_array_equal(loaded.feature_names_in_, dense_ae.feature_names_in_)
+    np.testing.assert_array_equal(loaded.get_feature_names_out(), dense_ae.get_feature_names_out())
+    fitted = ("input_shape_", "n_features_in_", "latent_dim_", "history_", "best_epoch_")
+    for attr in (*fitted, "n_epochs_"):
+        assert getattr(loaded, attr) == getattr(dense_ae, attr), attr
+    np.testing.assert_array_equal(loaded.scaler_.scaler.mean_, dense_ae.scaler_.scaler.mean_)
+    # Feature names are checked at transform time, as before saving.
+    with pytest.raises(ValueError, match="feature names"):
+        loaded.transform(frame.rename(columns={"px0": "other"}))
+
+
+def test_conv_round_trip(conv_ae, images, tmp_path):
+    loaded = _round_trip(conv_ae, tmp_path)
+    assert loaded.module_.config == conv_ae.module_.config
+    assert loaded.scaler_.kind == "minmax" and not loaded.scaler_.per_feature
+    _same_outputs(conv_ae, loaded, images)
+
+
+def test_vae_round_trip(vae, digits, tmp_path):
+    X = digits[0]
+    loaded = _round_trip(vae, tmp_path)
+    _same_outputs(vae, loaded, X)
+    np.testing.assert_array_equal(vae.sample(5, random_state=3), loaded.sample(5, random_state=3))
+    np.testing.assert_array_equal(
+        vae.log_likelihood(X[:20], n_samples=10), loaded.log_likelihood(X[:20], n_samples=10)
+    )
+
+
+def test_conditional_vae_round_trip(cvae, digits, tmp_path):
+    est, labels = cvae
+    loaded = _round_trip(est, tmp_path)
+    np.testing.assert_array_equal(loaded.classes_, est.classes_)
+    assert loaded.classes_.dtype == est.classes_.dtype
+    _same_outputs(est, loaded, digits[0], labels)
+    np.testing.assert_array_equal(
+        est.sample(4, y="d3", random_state=1), loaded.sample(4, y="d3", random_state=1)
+    )
+
+
+def test_latent_curve_keeps_integer_keys(dense_ae, tmp_path):
+    import copy
+
+    est = copy.deepcopy(dense_ae)
+    est.latent_curve_ = {2: 0.5, 4: 0.25, 8: float("nan")}
+    loaded = _round_trip(est, tmp_path)
+    assert list(loaded.latent_curve_) == [2, 4, 8]
+    assert loaded.latent_curve_[4] == 0.25 and np.isnan(loaded.latent_curve_[8])
+
+
+def test_loading_never_unpickles(dense_ae, frame, tmp_path, monkeypatch):
+    path = tmp_path / "m.aekit"
+    aekit.io.save(dense_ae, path)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("loading a model file must not unpickle")
+
+    monkeypatch.setattr(pickle, "loads", refuse)
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "Unpickler", refuse)
+    monkeypatch.setattr(torch, "load", refuse)
+    monkeypatch.setattr(np, "load", refuse)
+    loaded = aekit.load(path)
+    np.testing.assert_array_equal(loaded.transform(frame), dense_ae.transform(frame))
+
+
+def test_cuda_model_loads_on_cpu(dense_ae, frame, tmp_path, caplog):
+    if torch.cuda.is_available():
+        pytest.skip("tests the fallback on a machine without CUDA")
+    import copy
+
+    est = copy.deepcopy(dense_ae)
+    est.device = "cuda"  # as if trained with device='cuda'
+    with caplog.at_level(logging.WARNING, logger="aekit.io.state"):
+        loaded = _round_trip(est, tmp_path)
+    assert "CUDA is not available" in caplog.text and "CPU" in caplog.text
+    assert next(loaded.module_.parameters()).device.type == "cpu"
+    np.testing.assert_array_equal(loaded.transform(frame), dense_ae.transform(frame))
+
+
+def test_unfitted_save_raises(tmp_path):
+    with pytest.raises(NotFittedError, match="call fit before saving"):
+        aekit.AutoEncoder().save(tmp_path / "x.aekit")
+    assert not (tmp_path / "x.aekit").exists()
+
+
+def test_overwrite_and_any_name(dense_ae, conv_ae, tmp_path):
+    path = tmp_path / "model.bin"
+    dense_ae.save(path)
+    conv_ae.save(path)
+    assert aekit.load(str(path)).module_.config.architecture == "conv2d"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.bin"]  # no temporary left
+
+
+# ------------------------------------------------------------------ bad files
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory, dense_ae):
+    path = tmp_path_factory.mktemp("saved") / "good.aekit"
+    dense_ae.save(path)
+    return path
+
+
+def _members(path):
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def _write(path, members, fix_checksums=False):
+    if fix_checksums:
+        meta = json.loads(members["metadata.json"])
+        for name, entry in meta["members"].items():
+            entry["sha256"] = hashlib.sha256(members[name]).hexdigest()
+        members = {**members, "metadata.json": json.dumps(meta).encode()}
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.aekit"):
+        aekit.load(tmp_path / "nope.aekit")
+
+
+def test_folder_is_refused(tmp_path):
+    with pytest.raises(ModelFileError, match="folder"):
+        aekit.load(tmp_path)
+
+
+def test_random_bytes(tmp_path):
+    path = tmp_path / "random.aekit"
+    path.write_bytes(np.random.default_rng(0).bytes(5000))
+    with pytest.raises(ModelFileError, match="not a zip archive"):
+        aekit.load(path)
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.9, 0.999])
+def test_truncated(saved, tmp_path, keep):
+    data = saved.read_bytes()
+    path = tmp_path / "cut.aekit"
+    path.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(ModelFileError, match="truncated|damaged"):
+        aekit.load(path)
+
+
+def test_flipped_weight_bytes(saved, tmp_path):
+    data = bytearray(saved.read_bytes())
+    with zipfile.ZipFile(saved) as zf:
+        info = zf.getinfo("weights.safetensors")
+    # Weights are stored uncompressed: their bytes end just before the central directory.
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    pos = start + info.compress_size // 2
+    data[pos : pos + 8] = bytes(b ^ 0xFF for b in data[pos : pos + 8])
+    path = tmp_path / "flipped.aekit"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="damaged"):
+        aekit.load(path)
+
+
+def test_replaced_weights_fail_checksum(saved, tmp_path):
+    members = _members(saved)
+    w = bytearray(members["weights.safetensors"])
+    w[-4:] = b"\x00\x00\x80\x7f"  # the last float becomes +inf, a valid file otherwise
+    path = _write(tmp_path / "x.aekit", {**members, "weights.safetensors": bytes(w)})
+    with pytest.raises(ModelFileError, match="checksum of 'weights.safetensors'"):
+        aekit.load(path)
+
+
+@pytest.mark.parametrize("member", ["weights.safetensors", "config.json", "metadata.json"])
+def test_missing_member(saved, tmp_path, member):
+    members = _members(saved)
+    del members[member]
+    path = _write(tmp_path / "x.aekit", members)
+    with pytest.raises(ModelFileError, match=member.replace(".", r"\.")):
+        aekit.load(path)
+
+
+def test_newer_format_version(saved, tmp_path):
+    members = _members(saved)
+    meta = json.loads(members["metadata.json"])
+    meta["format_version"] = aekit.io.FORMAT_VERSION + 1
+    path = _write(tmp_path / "x.aekit", {**members, "metadata.json": json.dumps(meta).encode()})
+    with pytest.raises(UnsupportedFormatError, match="upgrade aekit"):
+        aekit.load(path)
+
+
+def test_unknown_class_is_refused(saved, tmp_path):
+    members = _members(saved)
+    config = json.loads(members["config.json"])
+    config["class"] = "os.system"
+    members["config.json"] = json.dumps(config).encode()
+    path = _write(tmp_path / "x.aekit", members, fix_checksums=True)
+    with pytest.raises(ModelFileError, match="'os.system', which is not a known aekit"):
+        aekit.load(path)
+
+
+def test_weights_that_do_not_fit_the_config(saved, tmp_path):
+    members = _members(saved)
+    config = json.loads(members["config.json"])
+    config["model"]["latent_dim"] = 5
+    members["config.json"] = json.dumps(config).encode()
+    path = _write(tmp_path / "x.aekit", members, fix_checksums=True)
+    with pytest.raises(ModelFileError, match="weights do not match"):
+        aekit.load(path)
+
+
+# -------------------------------------------------------------- the state hook
+class _Detector(BaseEstimator):
+    """A stand-in for an estimator that holds a fitted autoencoder and a threshold."""
+
+    def __init__(self, estimator=None, quantile: float = 0.9) -> None:
+        self.estimator = estimator
+        self.quantile = quantile
+
+    def fit(self, X):
+        from sklearn.base import clone
+
+        self.estimator_ = clone(self.estimator).fit(X)
+        self.scores_ = -self.estimator_.score_samples(X)
+        self.threshold_ = float(np.quantile(self.scores_, self.quantile))
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X):
+        return (-self.estimator_.score_samples(X) > self.threshold_).astype(int)
+
+    def _state_to_save(self):
+        state = {"estimator_": self.estimator_, "threshold_": self.threshold_, "pair": (1, 2)}
+        state["ensemble_"] = [self.estimator_, clone_unfitted(self.estimator_)]
+        return state, {"scores_": self.scores_}
+
+    def _state_from_saved(self, state, arrays):
+        self.estimator_ = state["estimator_"]
+        self.threshold_ = state["threshold_"]
+        self.scores_ = arrays["scores_"]
+        self.pair_ = state["pair"]
+        self.ensemble_ = state["ensemble_"]
+
+
+def test_hook_saves_nested_estimator_and_state(digits, tmp_path):
+    X = digits[0]
+    inner = aekit.AutoEncoder(hidden=(16,), latent_dim=3, epochs=2, random_state=0, device="cpu")
+    det = _Detector(inner).fit(X)
+    with pytest.raises(TypeError, match="register_estimator"):
+        aekit.io.save(det, tmp_path / "d.aekit")
+    register_estimator(_Detector)
+    aekit.io.save(det, tmp_path / "d.aekit")
+    loaded = aekit.load(tmp_path / "d.aekit")
+    assert isinstance(loaded, _Detector) and isinstance(loaded.estimator, aekit.AutoEncoder)
+    assert loaded.estimator.get_params() == inner.get_params()
+    assert loaded.threshold_ == det.threshold_ and loaded.n_features_in_ == X.shape[1]
+    assert loaded.pair_ == (1, 2)
+    fitted, unfitted = loaded.ensemble_
+    assert fitted is loaded.estimator_  # one object, saved once
+    with zipfile.ZipFile(tmp_path / "d.aekit") as zf:
+        names = json.loads(zf.read("config.json"))["extra"]["ensemble_"][0]
+    assert names == {"__aekit__": "ref", "prefix": "state.estimator_."}
+    np.testing.assert_array_equal(fitted.transform(X), det.estimator_.transform(X))
+    assert not hasattr(unfitted, "module_") and unfitted.get_params() == inner.get_params()
+    np.testing.assert_array_equal(loaded.scores_, det.scores_)
+    np.testing.assert_array_equal(loaded.predict(X), det.predict(X))
+    _same_outputs(det.estimator_, loaded.estimator_, X)
+
+
+def test_random_state_object_is_saved_as_none(digits, tmp_path, caplog):
+    X = digits[0]
+    est = aekit.AutoEncoder(hidden=(8,), latent_dim=2, epochs=1, device="cpu")
+    est.set_params(random_state=np.random.RandomState(0)).fit(X)
+    with caplog.at_level(logging.WARNING, logger="aekit.io.state"):
+        est.save(tmp_path / "m.aekit")
+    assert "random generator" in caplog.text
+    loaded = aekit.load(tmp_path / "m.aekit")
+    assert loaded.random_state is None
+    np.testing.assert_array_equal(loaded.transform(X), est.transform(X))
+
+
+def test_unknown_parameter_is_refused(saved, tmp_path):
+    members = _members(saved)
+    config = json.loads(members["config.json"])
+    config["params"]["colour"] = "blue"
+    members["config.json"] = json.dumps(config).encode()
+    path = _write(tmp_path / "x.aekit", members, fix_checksums=True)
+    with pytest.raises(ModelFileError, match="parameters do not fit .*colour"):
+        aekit.load(path)

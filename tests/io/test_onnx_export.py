@@ -1,0 +1,70 @@
+"""ONNX export: onnxruntime gives the estimator's outputs, from raw inputs to input units."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+import aekit
+from aekit.export import onnx_paths, to_onnx
+
+ort = pytest.importorskip("onnxruntime", reason="ONNX parity needs onnxruntime (aekit[onnx])")
+onnx = pytest.importorskip("onnx", reason="ONNX export needs the onnx package (aekit[onnx])")
+
+HAS_ONNXSCRIPT = importlib.util.find_spec("onnxscript") is not None
+
+
+def _run(path, feeds):
+    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+
+
+def _check(est, X, tmp_path, y=None, dynamo=None):
+    enc, dec = to_onnx(est, tmp_path / "model.onnx", dynamo=dynamo)
+    assert (enc.name, dec.name) == ("model.encoder.onnx", "model.decoder.onnx")
+    label = {} if y is None else {"label": np.searchsorted(est.classes_, y).astype(np.int64)}
+    for rows in (slice(0, 1), slice(0, 37)):  # the batch dimension is dynamic
+        x_in = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+        x = np.asarray(x_in)
+        lab = {k: v[rows] for k, v in label.items()}
+        codes = _run(enc, {"x": x.astype(np.float32), **lab})
+        want = est.transform(x_in, None if y is None else y[rows])
+        np.testing.assert_allclose(codes, want, rtol=1e-5, atol=1e-5)
+        out = _run(dec, {"code": want.astype(np.float32), **lab})
+        want_out = est.inverse_transform(want, None if y is None else y[rows])
+        assert out.shape == want_out.shape == x.shape
+        np.testing.assert_allclose(out, want_out, rtol=1e-5, atol=1e-5)
+    return enc, dec
+
+
+def test_dense_parity_with_baked_in_scaler(dense_ae, frame, tmp_path):
+    enc, _ = _check(dense_ae, frame, tmp_path)
+    props = {p.key: p.value for p in onnx.load(str(enc)).metadata_props}
+    assert props["estimator"] == "AutoEncoder" and props["latent_dim"] == "4"
+    assert json.loads(props["input_shape"]) == [64]
+
+
+def test_conv_parity(conv_ae, images, tmp_path):
+    _check(conv_ae, images, tmp_path)
+
+
+def test_conditional_vae_parity(cvae, digits, tmp_path):
+    est, labels = cvae
+    enc, _ = _check(est, digits[0], tmp_path, y=labels)
+    props = {p.key: p.value for p in onnx.load(str(enc)).metadata_props}
+    assert json.loads(props["classes"]) == est.classes_.tolist()
+
+
+@pytest.mark.skipif(not HAS_ONNXSCRIPT, reason="the default exporter was already the legacy one")
+def test_legacy_exporter_parity(vae, digits, tmp_path):
+    _check(vae, digits[0], tmp_path, dynamo=False)
+
+
+def test_paths_and_unfitted(tmp_path):
+    assert onnx_paths("a/model.onnx") == onnx_paths("a/model")
+    assert onnx_paths("m.v2")[0].name == "m.v2.encoder.onnx"
+    with pytest.raises(NotFittedError):
+        aekit.AutoEncoder().to_onnx(tmp_path / "m.onnx")
