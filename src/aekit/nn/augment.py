@@ -65,6 +65,7 @@ class Augmentation:
     def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Return an augmented copy of ``x`` (``(B, d)``, ``(B, C, L)`` or ``(B, C, H, W)``)."""
         if self.geometric:
+            self.check_input(x.dim() - 1)
             x = _affine(x, self, generator)
         if self.noise:
             x = x + self.noise * torch.randn(

@@ -273,8 +273,9 @@ def train(
             if not all(math.isfinite(v) for v in row.values()):
                 if best_state is not None:
                     model.load_state_dict(best_state)
+                bad = ", ".join(f"{k}={v}" for k, v in row.items() if not math.isfinite(v))
                 raise NonFiniteLossError(
-                    f"the training loss became {monitored} in epoch {epoch + 1}; "
+                    f"non-finite loss in epoch {epoch + 1} ({bad}); "
                     + (
                         f"the weights of epoch {result.best_epoch} (the best so far) were kept. "
                         if best_state is not None
