@@ -82,7 +82,9 @@ class ModelConfig:
                 f"dimension(s), got shape {self.input_shape}"
             )
         if self.latent_dim is None and (self.architecture == "dense" or self.variational):
-            raise ValueError("latent_dim=None (a spatial code) is only for conv autoencoders")
+            raise ValueError(
+                "a spatial code (latent_dim='spatial') is only for conv autoencoders"
+            )
         if self.latent_dim is not None and self.latent_dim < 1:
             raise ValueError(f"latent_dim must be >= 1, got {self.latent_dim}")
         if self.latent_dim is None and self.n_classes:

@@ -1,7 +1,7 @@
 """One training loop for every model in aekit.
 
 The whole in-memory data set lives as one tensor on the device. Each epoch
-permutes it once and then takes contiguous slices as batches: for the small
+draws one permutation and gathers each batch's rows by index: for the small
 models autoencoders usually are, per-batch overhead (a DataLoader's collation,
 a ``.item()`` per step) would cost more than the arithmetic.
 """
@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from aekit.training.device import make_generator, resolve_device
+from aekit.training.memory import hold_freed_memory
 from aekit.training.objective import Objective
 from aekit.training.progress import ProgressBar
 
@@ -241,6 +242,7 @@ def train(
     # A batch of one breaks batch norm; it is rare enough to skip.
     last_ok = n % cfg.batch_size != 1 or n == 1
     bar = ProgressBar(cfg.epochs, enabled=cfg.verbose >= 1 and sys.stderr.isatty())
+    release_memory = hold_freed_memory()
     try:
         for epoch in range(cfg.epochs):
             model.train()
@@ -299,6 +301,7 @@ def train(
         bar.close()
         model.eval()
         model.to(memory_format=torch.contiguous_format)  # safetensors, ONNX and views expect it
+        release_memory()
     if cfg.patience is not None and best_state is not None:
         model.load_state_dict(best_state)
     return result
