@@ -13,10 +13,12 @@ _PARAMS_DOC = """
         Dense: hidden layer sizes, widest first (the decoder mirrors them).
         Conv: channels per stage, each stage halving the spatial size.
         'auto' is chosen from the input size (see ``default_hidden``).
-    latent_dim : int, None or 'auto', default=None
+    latent_dim : int, None, 'auto' or 'spatial', default=None
         Code size. None picks an eighth of the input size (2 to 32); 'auto'
         trains several sizes and keeps the smallest whose validation error is
-        within 5% of the best (the curve is kept in ``latent_curve_``).
+        within 5% of the best (the curve is kept in ``latent_curve_``);
+        'spatial' (conv only) keeps the last feature map as the code, with no
+        linear bottleneck (fully convolutional).
     activation : str, default='relu'
         Hidden activation: relu, leaky_relu, elu, selu, gelu, silu, tanh, sigmoid.
     output : {'auto', 'linear', 'sigmoid'}, default='auto'
@@ -38,7 +40,9 @@ _PARAMS_DOC = """
         L2 penalty on the weights (decoupled with ``optimizer='adamw'``).
     epochs : int, default=100
         Maximum number of epochs.
-    batch_size : int, default=128
+    batch_size : int or 'auto', default='auto'
+        'auto' gives about 32 batches per epoch: a power of two from 16 to
+        128 (see ``default_batch_size``).
     lr : float, default=1e-3
     optimizer : {'adam', 'adamw'}, default='adam'
     patience : int or None, default=10
@@ -135,7 +139,7 @@ class AutoEncoder(BaseAutoEncoder):
         batch_norm: bool = False,
         weight_decay: float = 0.0,
         epochs: int = 100,
-        batch_size: int = 128,
+        batch_size: int | str = "auto",
         lr: float = 1e-3,
         optimizer: str = "adam",
         patience: int | None = 10,

@@ -38,18 +38,33 @@ INFERENCE_BATCH = 16384
 def default_hidden(architecture: str, input_shape: tuple[int, ...]) -> tuple[int, ...]:
     """Hidden sizes used with ``hidden='auto'``.
 
-    Dense: two layers, the first the power of two at or above the input size
-    (between 32 and 512), the second half of it. Conv: 32, 64, 128... channels,
-    one stage per halving until the smallest spatial side is at most 4.
+    Dense: two layers, the first the power of two at or above four times the
+    input size (between 64 and 512), the second half of it. Wider than the
+    input, because the narrower rule (the input size itself) left small inputs
+    underfitted: on sklearn's digits (64 features, code 8) it reconstructed
+    no better than PCA, (256, 128) reconstructs with half PCA's error.
+    Conv: 32, 64, 128... channels, one stage per halving until the smallest
+    spatial side is at most 4.
     """
     if architecture == "dense":
-        h1 = int(min(512, max(32, 2 ** math.ceil(math.log2(max(input_shape[0], 2))))))
+        h1 = int(min(512, max(64, 2 ** math.ceil(math.log2(max(4 * input_shape[0], 2))))))
         return (h1, h1 // 2)
     stages, side = [], min(input_shape[1:])
     while side > 4 and len(stages) < 4 or not stages:
         stages.append(min(32 * 2 ** len(stages), 128))
         side = math.ceil(side / 2)
     return tuple(stages)
+
+
+def default_batch_size(n_samples: int) -> int:
+    """Batch size used with ``batch_size='auto'``: about 32 batches per epoch.
+
+    A power of two between 16 and 128. Large data sets get 128; small ones get
+    smaller batches, hence more updates per epoch, which is what they need to
+    converge within the default epochs (on sklearn's digits, 32 rather than
+    128 lowered the held-out error by about a tenth).
+    """
+    return int(min(128, max(16, 2 ** math.floor(math.log2(max(n_samples / 32, 1))))))
 
 
 def default_latent_dim(n_features: int) -> int:
@@ -85,10 +100,13 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
             augmentation=Augmentation(**aug) if isinstance(aug, dict) else (aug or Augmentation()),
         )
 
-    def _train_config(self) -> TrainConfig:
+    def _train_config(self, n_samples: int) -> TrainConfig:
+        batch = self.batch_size
+        if isinstance(batch, str) and batch != "auto":
+            raise ValueError(f"batch_size must be 'auto' or an int >= 1, got {batch!r}")
         return TrainConfig(
             epochs=self.epochs,
-            batch_size=self.batch_size,
+            batch_size=default_batch_size(n_samples) if batch == "auto" else batch,
             lr=self.lr,
             optimizer=self.optimizer,
             weight_decay=self.weight_decay,
@@ -134,6 +152,11 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- data flow
     def _validate(self, X, reset: bool) -> np.ndarray:
+        shape = getattr(X, "shape", None)
+        if not reset and len(self.input_shape_) > 1 and shape is not None:
+            # Before validate_data, whose count of "features" (the size of axis 1)
+            # would misdescribe a wrong image or window shape.
+            self._check_sample_shape(tuple(shape[1:]))
         X = validate_data(
             self,
             X,
@@ -142,12 +165,16 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
             ensure_min_samples=2 if reset else 1,
             dtype=[np.float64, np.float32],
         )
-        if not reset and X.shape[1:] != self.input_shape_:
+        if not reset:
+            self._check_sample_shape(X.shape[1:])
+        return X
+
+    def _check_sample_shape(self, shape: tuple[int, ...]) -> None:
+        if shape != self.input_shape_:
             raise ValueError(
-                f"X has samples of shape {X.shape[1:]}, but {type(self).__name__} was "
+                f"X has samples of shape {shape}, but {type(self).__name__} was "
                 f"fitted on samples of shape {self.input_shape_}"
             )
-        return X
 
     def _scaled(self, X: np.ndarray) -> np.ndarray:
         return X if self.scaler_ is None else self.scaler_.transform(X)
@@ -206,8 +233,12 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
                 if not warm:
                     if latent is None:
                         latent = default_latent_dim(int(np.prod(X.shape[1:])))
+                    elif latent == "spatial":
+                        latent = None  # ModelConfig's spatial code: the last feature map
                     self.module_ = AutoEncoderModule(self._model_config(Xs, latent, n_classes))
-                result = self._train(self.module_, Xs, c_t, objective, self._train_config())
+                result = self._train(
+                    self.module_, Xs, c_t, objective, self._train_config(len(Xs))
+                )
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self.n_epochs_ = result.n_epochs

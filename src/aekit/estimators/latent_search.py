@@ -43,7 +43,7 @@ def search_latent_dim(est, Xs: np.ndarray, c_t: torch.Tensor | None, n_classes: 
     """
     n_features = int(np.prod(Xs.shape[1:]))
     sizes = [k for k in CANDIDATES if k <= n_features] or [n_features]
-    config = est._train_config()
+    config = est._train_config(len(Xs))
     if config.validation_fraction == 0:
         config = replace(config, validation_fraction=0.2)
     objective = est._objective()

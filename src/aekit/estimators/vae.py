@@ -8,9 +8,10 @@ import numpy as np
 import torch
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
 from aekit.estimators.autoencoder import _ATTRS_DOC, _PARAMS_DOC, AutoEncoder
+from aekit.nn import losses
 from aekit.training.device import make_generator
 
 
@@ -19,7 +20,9 @@ class VAE(AutoEncoder):
         """Variational autoencoder as a scikit-learn transformer.
 
     ``fit(X)`` trains a VAE, ``beta > 1`` a beta-VAE, and ``fit(X, y)`` a
-    conditional VAE whose encoder and decoder also see the class of each row.
+    conditional VAE whose encoder and decoder also see the class of each row;
+    given no labels afterwards (a Pipeline's ``predict``), it transforms and
+    scores each row under the class it finds most likely for that row.
     With ``loss='mse'`` the likelihood is Gaussian with one learned scale
     (the root mean squared error), with ``loss='bce'`` it is Bernoulli; the
     training objective is the negative ELBO in nats per sample.
@@ -57,7 +60,7 @@ class VAE(AutoEncoder):
         batch_norm: bool = False,
         weight_decay: float = 0.0,
         epochs: int = 100,
-        batch_size: int = 128,
+        batch_size: int | str = "auto",
         lr: float = 1e-3,
         optimizer: str = "adam",
         patience: int | None = 10,
@@ -103,10 +106,11 @@ class VAE(AutoEncoder):
         y = column_or_1d(y)
         if len(y) != n:
             raise ValueError(f"y has {len(y)} labels for {n} samples")
-        unknown = set(np.unique(y)) - set(self.classes_)
-        if unknown:
-            raise ValueError(
-                f"y has labels not seen in fit: {sorted(unknown)}; known: {list(self.classes_)}"
+        unknown = np.setdiff1d(y, self.classes_)
+        if len(unknown):
+            raise ValueError(  # tolist(): plain values, not np.int64(7), in the message
+                f"y has labels not seen in fit: {unknown.tolist()}; "
+                f"known: {self.classes_.tolist()}"
             )
         return torch.from_numpy(np.searchsorted(self.classes_, y)).long()
 
@@ -127,11 +131,57 @@ class VAE(AutoEncoder):
             self.classes_ = np.array([])
             return self._fit(X)
         y = column_or_1d(y, warn=True)
-        if len(y) != len(X):
-            raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
+        check_consistent_length(X, y)
         enc = LabelEncoder().fit(y)
         self.classes_ = enc.classes_
         return self._fit(X, enc.transform(y), len(self.classes_))
+
+    # -------------------------------------------------- labels left unsaid
+    @torch.inference_mode()
+    def _likely_classes(self, X) -> np.ndarray:
+        """Each row's most likely class: the highest ELBO (at the posterior mean).
+
+        A uniform prior over ``classes_`` is assumed. This lets a conditional
+        VAE transform and score rows without labels, as in a Pipeline's
+        ``predict``, and keeps ``fit_transform(X, y)`` equal to
+        ``fit(X, y).transform(X)``.
+        """
+        X = self._validate(X, reset=False)
+        m, objective, x_t = self.module_, self._objective(), self._tensor(X)
+
+        def elbo(x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+            mu, logvar = m.encode(x, c)
+            nll = objective.reconstruction(m, m.decode(mu, c), x, "none")
+            return -(nll + losses.kl_normal(mu, logvar, "none"))  # (B,)
+
+        scores = np.stack(
+            [self._map(elbo, x_t, torch.full((len(X),), k)) for k in range(len(self.classes_))],
+            axis=1,
+        )  # (n, n_classes)
+        return self.classes_[scores.argmax(axis=1)]
+
+    def _given_or_likely(self, X, y):
+        return self._likely_classes(X) if y is None and self.conditional_ else y
+
+    def transform(self, X, y=None) -> np.ndarray:
+        """Encode ``X`` to the posterior means.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+        y : array-like of shape (n_samples,), optional
+            Class labels of a conditional VAE; when left out, each row is
+            encoded under the class the model finds most likely for it.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, latent_dim)
+        """
+        return super().transform(X, self._given_or_likely(X, y))
+
+    def _reconstruct_valid(self, X: np.ndarray, y=None) -> np.ndarray:
+        # reconstruct, reconstruction_error and score_samples all come here
+        return super()._reconstruct_valid(X, self._given_or_likely(X, y))
 
     # ---------------------------------------------------------------- sampling
     def sample(self, n_samples: int = 1, y=None, random_state=None) -> np.ndarray:
@@ -172,7 +222,8 @@ class VAE(AutoEncoder):
         ----------
         X : array-like of shape (n_rows, ...)
         y : array-like of shape (n_rows,), optional
-            Labels of a conditional VAE.
+            Labels of a conditional VAE; when left out, the marginal
+            ``log sum_k p(x | k) / K`` over the fitted classes.
         n_samples : int, default=500
             Importance samples per row.
 
@@ -184,6 +235,11 @@ class VAE(AutoEncoder):
         if int(n_samples) < 1:
             raise ValueError(f"n_samples must be >= 1, got {n_samples}")
         X = self._validate(X, reset=False)
+        if self.conditional_ and y is None:
+            # log p(x) = log sum_k p(x | k) p(k), with a uniform p(k)
+            per_class = [self.log_likelihood(X, np.full(len(X), k), n_samples)
+                         for k in self.classes_]
+            return np.logaddexp.reduce(per_class, axis=0) - math.log(len(self.classes_))
         m, k = self.module_, int(n_samples)
         m.eval()
         dev = next(m.parameters()).device

@@ -1,0 +1,285 @@
+"""Hyperparameter search for aekit estimators, built on Optuna.
+
+``tune`` holds out part of the data, trains one estimator per trial with
+parameters drawn from a search space, reports the validation loss of every
+epoch so Optuna can stop (prune) unpromising trials early, scores each
+finished trial by the held-out reconstruction error and refits the best
+parameters on all the data.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+
+from aekit.estimators.base import BaseAutoEncoder, default_latent_dim
+from aekit.training import NonFiniteLossError
+
+logger = logging.getLogger(__name__)
+
+#: Base widths of the first dense layer (each further layer halves it).
+DENSE_WIDTHS = (64, 128, 256, 512)
+#: Channels of the first conv stage (each further stage doubles it, up to 128).
+CONV_CHANNELS = (16, 32, 64)
+
+SpaceCallable = Callable[[Any], dict]
+
+
+def _import_optuna():
+    try:
+        import optuna
+    except ImportError as exc:
+        raise ImportError(
+            "aekit.tune needs Optuna, which is not installed: pip install aekit[tune]"
+        ) from exc
+    return optuna
+
+
+def default_space(trial, estimator: BaseAutoEncoder, X: np.ndarray) -> dict:
+    """The search space used when ``tune`` is given none.
+
+    Searched: network depth and width (``hidden``), learning rate, batch
+    size, dropout, weight decay, activation and input noise; ``latent_dim``
+    too when the estimator leaves it open (None or 'auto'). A fixed integer
+    ``latent_dim`` is kept: the reconstruction error always prefers a larger
+    code, so searching it only makes sense within bounds the user chooses.
+
+    Parameters
+    ----------
+    trial : optuna.Trial
+    estimator : BaseAutoEncoder
+        The estimator being tuned (its architecture decides the ``hidden`` rule).
+    X : ndarray of shape (n_samples, ...)
+        Training data, for the input size.
+
+    Returns
+    -------
+    dict
+        Estimator parameters for :meth:`set_params`.
+    """
+    n_features = int(np.prod(X.shape[1:]))
+    arch = estimator.architecture
+    if arch == "auto":
+        arch = "conv2d" if X.ndim > 2 else "dense"
+    params: dict[str, Any] = {}
+    if estimator.latent_dim is None or estimator.latent_dim == "auto":
+        high = max(2, min(n_features, 4 * default_latent_dim(n_features)))
+        params["latent_dim"] = trial.suggest_int("latent_dim", 2, high, log=True)
+    depth = trial.suggest_int("n_layers", 1, 3)
+    if arch != "dense":
+        side = min(X.shape[-2:] if arch == "conv2d" else X.shape[-1:])
+        # each stage halves the spatial size; stop before it drops below 1
+        depth = max(1, min(depth, int(math.log2(max(side, 2)))))
+        base = trial.suggest_categorical("base_channels", CONV_CHANNELS)
+        params["hidden"] = tuple(min(base * 2**i, 128) for i in range(depth))
+    else:
+        width = trial.suggest_categorical("width", DENSE_WIDTHS)
+        params["hidden"] = tuple(max(8, width // 2**i) for i in range(depth))
+    params["lr"] = trial.suggest_float("lr", 1e-4, 1e-2, log=True)
+    params["batch_size"] = trial.suggest_categorical("batch_size", (32, 64, 128, 256))
+    params["dropout"] = trial.suggest_float("dropout", 0.0, 0.3)
+    params["weight_decay"] = trial.suggest_float("weight_decay", 1e-7, 1e-3, log=True)
+    params["activation"] = trial.suggest_categorical("activation", ("relu", "elu", "silu"))
+    params["noise"] = trial.suggest_float("noise", 0.0, 0.3)
+    return params
+
+
+def _suggest(trial, name: str, dist) -> Any:
+    """Draw ``name`` from an Optuna distribution (or a list of choices)."""
+    optuna = _import_optuna()
+    d = optuna.distributions
+    if isinstance(dist, (list, tuple)):
+        return trial.suggest_categorical(name, tuple(dist))
+    if isinstance(dist, d.FloatDistribution):
+        return trial.suggest_float(name, dist.low, dist.high, log=dist.log, step=dist.step)
+    if isinstance(dist, d.IntDistribution):
+        return trial.suggest_int(name, dist.low, dist.high, log=dist.log, step=dist.step)
+    if isinstance(dist, d.CategoricalDistribution):
+        return trial.suggest_categorical(name, dist.choices)
+    raise ValueError(
+        f"search space entry {name!r} must be an optuna distribution (FloatDistribution, "
+        f"IntDistribution, CategoricalDistribution) or a list of choices, got {dist!r}"
+    )
+
+
+def _space_fn(space, estimator: BaseAutoEncoder, X: np.ndarray) -> SpaceCallable:
+    if space is None:
+        return lambda trial: default_space(trial, estimator, X)
+    if callable(space):
+        return space
+    if isinstance(space, Mapping):
+        return lambda trial: {name: _suggest(trial, name, dist) for name, dist in space.items()}
+    raise ValueError(
+        "space must be None, a dict of parameter name -> optuna distribution, or a "
+        f"callable(trial) -> dict of parameters; got {type(space).__name__}"
+    )
+
+
+def tune(
+    estimator: BaseAutoEncoder,
+    X,
+    y=None,
+    *,
+    n_trials: int | None = 20,
+    timeout: float | None = None,
+    space: Mapping | SpaceCallable | None = None,
+    validation_fraction: float = 0.2,
+    pruner=None,
+    sampler=None,
+    study=None,
+    random_state=None,
+    refit: bool = True,
+    show_progress_bar: bool = False,
+) -> tuple[BaseAutoEncoder, Any]:
+    """Search an estimator's hyperparameters with Optuna.
+
+    Each trial clones ``estimator``, sets the parameters drawn from ``space``,
+    fits on the training part of ``X`` and is scored by the mean
+    reconstruction error (input units) on the held-out part. After every
+    epoch the training loop's validation reconstruction term (scaled units,
+    on the estimator's own ``validation_fraction`` of the training part) is
+    reported to Optuna, whose pruner stops trials that fall behind (median
+    pruning by default). With input ``noise`` that term is measured on
+    corrupted input, so denoising trials look a little worse while they run
+    than their final score.
+
+    Parameters
+    ----------
+    estimator : AutoEncoder or VAE
+        Template; it is cloned and never fitted itself.
+    X : array-like of shape (n_samples, ...)
+        Data, as for ``estimator.fit``.
+    y : array-like of shape (n_samples,), optional
+        Class labels, passed to ``fit`` (a conditional VAE).
+    n_trials : int or None, default=20
+        Number of trials (None: until ``timeout``).
+    timeout : float or None, default=None
+        Stop starting new trials after this many seconds.
+    space : dict, callable or None, default=None
+        Parameter name -> optuna distribution (or a list of choices), or a
+        ``callable(trial) -> dict`` of estimator parameters for structured
+        values such as ``hidden``. None uses :func:`default_space`.
+    validation_fraction : float, default=0.2
+        Share of the rows held out to score the trials.
+    pruner : optuna.pruners.BasePruner, optional
+        Default: ``MedianPruner(n_startup_trials=3, n_warmup_steps=5)``.
+    sampler : optuna.samplers.BaseSampler, optional
+        Default: ``TPESampler(seed=random_state)``.
+    study : optuna.Study, optional
+        Continue an existing study (it must minimise).
+    random_state : int or None, default=None
+        Seeds the split, the sampler, and each trial's estimator when its own
+        ``random_state`` is None, so a search repeats exactly on the CPU.
+    refit : bool, default=True
+        Refit the best parameters on all of ``X`` (else return the best
+        trial's estimator, fitted on the training part).
+    show_progress_bar : bool, default=False
+
+    Returns
+    -------
+    best_estimator : AutoEncoder or VAE
+        Fitted with the best parameters.
+    study : optuna.Study
+        All trials; ``study.best_trial.user_attrs['params']`` holds the best
+        estimator parameters.
+
+    Raises
+    ------
+    ImportError
+        If Optuna is not installed (``pip install aekit[tune]``).
+    RuntimeError
+        If every trial was pruned or hit a non-finite loss.
+
+    Examples
+    --------
+    >>> import aekit
+    >>> from sklearn.datasets import load_digits
+    >>> X = load_digits().data
+    >>> best, study = aekit.tune(aekit.AutoEncoder(latent_dim=8, epochs=5), X,
+    ...                          n_trials=3, random_state=0)  # doctest: +SKIP
+    >>> best.transform(X).shape  # doctest: +SKIP
+    (1797, 8)
+    """
+    optuna = _import_optuna()
+    if not isinstance(estimator, BaseAutoEncoder):
+        raise ValueError(
+            f"estimator must be an aekit AutoEncoder or VAE, got {type(estimator).__name__}"
+        )
+    if not 0 < validation_fraction < 1:
+        raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction}")
+    if n_trials is None and timeout is None:
+        raise ValueError("give n_trials or timeout (or both); otherwise the search never ends")
+    seed = (
+        None if random_state is None else int(check_random_state(random_state).randint(2**31 - 1))
+    )
+    template = clone(estimator)
+    if template.random_state is None and seed is not None:
+        template.set_params(random_state=seed)
+    arrays = [X] if y is None else [X, y]
+    parts = train_test_split(
+        *arrays,
+        test_size=validation_fraction,
+        random_state=seed,
+        stratify=None if y is None else y,
+    )
+    X_tr, X_va = parts[0], parts[1]
+    y_tr, y_va = (None, None) if y is None else (parts[2], parts[3])
+    suggest = _space_fn(space, template, np.asarray(X_tr))
+    kept: dict[str, Any] = {"value": math.inf, "estimator": None}
+
+    def objective(trial) -> float:
+        params = dict(suggest(trial))
+        trial.set_user_attr("params", params)
+        est = clone(template).set_params(**params)
+        step = [0]
+
+        def report(epoch: int, row: dict) -> None:
+            value = row.get("val_recon", row.get("recon", row["loss"]))
+            step[0] += 1
+            trial.report(value, step[0])
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"pruned at epoch {epoch} (validation {value:.4g})")
+
+        est._epoch_callback = report
+        try:
+            est.fit(X_tr, y_tr)
+        except NonFiniteLossError as exc:
+            raise optuna.TrialPruned(f"non-finite loss: {exc}") from exc
+        finally:
+            del est._epoch_callback
+        value = float(np.mean(est.reconstruction_error(X_va, y_va)))
+        if not refit and value < kept["value"]:
+            kept.update(value=value, estimator=est)
+        return value
+
+    if study is not None and study.direction != optuna.study.StudyDirection.MINIMIZE:
+        raise ValueError("study must minimise: the objective is a reconstruction error")
+    if study is None:
+        study = optuna.create_study(
+            direction="minimize",
+            sampler=sampler or optuna.samplers.TPESampler(seed=seed),
+            pruner=pruner or optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=5),
+        )
+    study.optimize(
+        objective, n_trials=n_trials, timeout=timeout, show_progress_bar=show_progress_bar
+    )
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if not complete:
+        raise RuntimeError(
+            f"no trial completed ({len(study.trials)} pruned or failed); "
+            "give more trials, a longer timeout or a gentler pruner"
+        )
+    best = study.best_trial
+    logger.info("best trial %d: %.5g with %s", best.number, best.value, best.user_attrs)
+    if not refit:
+        if kept["estimator"] is None or kept["value"] > best.value:  # best from an earlier call
+            raise RuntimeError("refit=False needs the best trial to be run by this call")
+        return kept["estimator"], study
+    return clone(template).set_params(**best.user_attrs["params"]).fit(X, y), study

@@ -1,0 +1,127 @@
+"""Bad input and bad parameters raise a ValueError that says what was wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from aekit import VAE, AutoEncoder
+
+TINY = dict(latent_dim=2, hidden=(8,), epochs=1, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def table() -> np.ndarray:
+    return np.random.default_rng(0).normal(size=(40, 6))
+
+
+@pytest.fixture(scope="module")
+def fitted(table) -> AutoEncoder:
+    return AutoEncoder(**TINY).fit(table)
+
+
+def _with(table: np.ndarray, row: int, col: int, value) -> np.ndarray:
+    out = table.copy()
+    out[row, col] = value
+    return out
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda t: _with(t, 3, 2, np.nan), "NaN"),
+        (lambda t: _with(t, 5, 0, np.inf), "infinity"),
+        (lambda t: _with(t, 5, 0, -np.inf), "infinity"),
+        (lambda t: t[:0], "0 sample"),
+        (lambda t: t[:1], "1 sample"),
+        (lambda t: t.astype(str).astype(object) + "x", "string"),
+        (lambda t: t[:, 0], "2D array"),
+    ],
+    ids=["nan", "inf", "-inf", "empty", "one-sample", "strings", "1d"],
+)
+@pytest.mark.parametrize("cls", [AutoEncoder, VAE])
+def test_bad_training_data_is_refused_with_a_reason(cls, table, make, message):
+    with pytest.raises(ValueError, match=message):
+        cls(**TINY).fit(make(table))
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda t: _with(t, 0, 0, np.nan), "NaN"),
+        (lambda t: _with(t, 0, 0, np.inf), "infinity"),
+        (lambda t: t[:0], "0 sample"),
+        (lambda t: t[:, :4], "4 features, but AutoEncoder is expecting 6"),
+        (lambda t: np.hstack([t, t]), "12 features, but AutoEncoder is expecting 6"),
+        (lambda t: np.array([["a"] * 6] * 3), "could not convert string"),
+    ],
+    ids=["nan", "inf", "empty", "too-few-features", "too-many-features", "strings"],
+)
+@pytest.mark.parametrize("method", ["transform", "reconstruct", "score_samples"])
+def test_bad_data_at_transform_time_is_refused(fitted, table, make, message, method):
+    with pytest.raises(ValueError, match=message):
+        getattr(fitted, method)(make(table))
+
+
+def test_one_sample_is_fine_after_fit(fitted, table):
+    assert fitted.transform(table[:1]).shape == (1, 2)
+
+
+def test_wrong_image_shape_names_both_shapes(digits):
+    images = digits[0][:60].reshape(-1, 8, 8)
+    ae = AutoEncoder(**{**TINY, "hidden": (4,)}).fit(images)
+    wider = np.zeros((3, 8, 9))
+    with pytest.raises(ValueError, match=r"shape \(8, 9\).*fitted on samples of shape \(8, 8\)"):
+        ae.transform(wider)
+    with pytest.raises(ValueError, match=r"shape \(7, 7\), but AutoEncoder was fitted on"):
+        ae.transform(np.zeros((3, 7, 7)))
+    with pytest.raises(ValueError, match=r"samples of shape \(64,\), but"):
+        ae.transform(digits[0][:3])  # a flat table for an image model
+
+
+def test_codes_of_the_wrong_size_are_refused(fitted):
+    with pytest.raises(ValueError, match=r"codes must have shape \(n_samples, 2\)"):
+        fitted.inverse_transform(np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        fitted.inverse_transform(np.full((3, 2), np.nan))
+
+
+def test_use_before_fit_raises_not_fitted(table):
+    with pytest.raises(NotFittedError):
+        AutoEncoder().transform(table)
+    with pytest.raises(NotFittedError):
+        VAE().sample(2)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(latent_dim=0), "latent_dim must be >= 1"),
+        (dict(scaler="robust"), "scaler must be one of"),
+        (dict(loss="l1"), "loss must be one of"),
+        (dict(architecture="lstm"), "architecture must be"),
+        (dict(architecture="conv2d"), "conv2d expects images"),
+        (dict(output="tanh"), "output must be one of"),
+        (dict(noise_type="pink"), "noise_type must be one of"),
+        (dict(noise=-0.1), "noise must be >= 0"),
+        (dict(lr=0.0), "invalid lr"),
+        (dict(optimizer="sgd"), "optimizer must be one of"),
+        (dict(validation_fraction=1.0), "invalid validation_fraction"),
+        (dict(loss="bce", scaler="standard"), "loss='bce' needs"),
+    ],
+)
+def test_bad_parameters_name_the_parameter(table, params, message):
+    with pytest.raises(ValueError, match=message):
+        AutoEncoder(**{**TINY, **params}).fit(table)
+
+
+def test_vae_labels_must_match_the_rows(table):
+    y = np.arange(len(table)) % 2
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        VAE(**TINY).fit(table, y[:-3])
+    vae = VAE(**TINY).fit(table, y)
+    with pytest.raises(ValueError, match=r"labels not seen in fit: \[7\]"):
+        vae.transform(table[:2], y=[7, 7])
+    with pytest.raises(ValueError, match="pass the class labels"):
+        vae.inverse_transform(np.zeros((2, 2)))

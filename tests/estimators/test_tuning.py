@@ -1,0 +1,129 @@
+"""aekit.tune: Optuna search with pruning, custom spaces, reproducibility, refit."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import aekit
+from aekit import VAE, AutoEncoder
+from aekit.training import Objective, TrainConfig, train
+
+optuna = pytest.importorskip("optuna")
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+FAST = dict(epochs=3, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def X(digits):
+    return digits[0][:300]
+
+
+def test_default_search_returns_the_best_estimator_refit_on_all_rows(X):
+    best, study = aekit.tune(AutoEncoder(latent_dim=4, **FAST), X, n_trials=4, random_state=0)
+    assert len(study.trials) == 4
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert study.best_value == min(t.value for t in done)
+    params = study.best_trial.user_attrs["params"]
+    assert {"hidden", "lr", "batch_size", "dropout", "noise"} <= set(params)
+    assert "latent_dim" not in params  # a fixed code size is kept
+    assert best.latent_dim_ == 4 and best.n_features_in_ == 64
+    assert all(best.get_params()[k] == v for k, v in params.items())
+    assert not hasattr(best, "_epoch_callback")
+    # the objective is the held-out reconstruction error (mean per feature)
+    assert 0 < study.best_value < np.var(X, axis=0).sum() / X.shape[1] * 2
+
+
+def test_open_latent_dim_is_searched(X):
+    _, study = aekit.tune(VAE(**FAST), X, n_trials=2, random_state=0)
+    assert all("latent_dim" in t.user_attrs["params"] for t in study.trials)
+
+
+def test_same_seed_same_search(X):
+    runs = [
+        aekit.tune(AutoEncoder(latent_dim=4, epochs=2), X, n_trials=3, random_state=7)[1]
+        for _ in range(2)
+    ]
+    assert [t.params for t in runs[0].trials] == [t.params for t in runs[1].trials]
+    assert [t.value for t in runs[0].trials] == [t.value for t in runs[1].trials]
+
+
+def test_user_space_as_dict_or_callable(X):
+    dist = optuna.distributions
+    space = {"lr": dist.FloatDistribution(1e-3, 1e-2, log=True), "latent_dim": [2, 3]}
+    best, study = aekit.tune(AutoEncoder(**FAST), X, space=space, n_trials=3, random_state=0)
+    assert all(set(t.params) == {"lr", "latent_dim"} for t in study.trials)
+    assert best.latent_dim_ == study.best_params["latent_dim"]
+
+    def space_fn(trial):
+        width = trial.suggest_int("width", 8, 32, log=True)
+        return {"hidden": (width, width // 2), "latent_dim": 3}
+
+    best, study = aekit.tune(AutoEncoder(**FAST), X, space=space_fn, n_trials=2, random_state=0)
+    w = study.best_params["width"]
+    assert best.module_.config.hidden == (w, w // 2)
+
+    with pytest.raises(ValueError, match="must be an optuna distribution"):
+        aekit.tune(AutoEncoder(**FAST), X, space={"lr": 0.1}, n_trials=1)
+
+
+def test_bad_trials_are_pruned_after_their_epoch_is_reported(X):
+    # every reported value is above the threshold, so once the two warm-up
+    # steps are over each trial is stopped: two epochs of its ten run
+    pruner = optuna.pruners.ThresholdPruner(upper=0.0, n_warmup_steps=2)
+    est = AutoEncoder(latent_dim=2, epochs=10, patience=None, random_state=0)
+    with pytest.raises(RuntimeError, match="no trial completed"):
+        aekit.tune(est, X, n_trials=2, pruner=pruner, random_state=0)
+    study = optuna.create_study(pruner=pruner)
+    with pytest.raises(RuntimeError):
+        aekit.tune(est, X, n_trials=2, study=study, random_state=0)
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.PRUNED] * 2
+    assert [t.last_step for t in study.trials] == [2, 2]
+
+
+def test_train_calls_the_callback_after_every_epoch(digits):
+    import torch
+
+    from aekit.nn import AutoEncoderModule, ModelConfig
+
+    seen = []
+    model = AutoEncoderModule(ModelConfig(input_shape=(64,), hidden=(16,), latent_dim=4))
+    config = TrainConfig(epochs=3, patience=None, seed=0, device="cpu")
+    result = train(
+        model,
+        Objective(),
+        torch.from_numpy(digits[0][:200]),
+        config=config,
+        callback=lambda epoch, row: seen.append((epoch, row["val_loss"])),
+    )
+    assert seen == list(enumerate(result.history["val_loss"], start=1))
+
+    class Stop(Exception):
+        pass
+
+    def stop(epoch, row):
+        if epoch == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        train(model, Objective(), torch.from_numpy(digits[0][:200]), config=config, callback=stop)
+
+
+def test_bad_arguments(X):
+    with pytest.raises(ValueError, match="aekit AutoEncoder or VAE"):
+        aekit.tune(object(), X)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        aekit.tune(AutoEncoder(), X, validation_fraction=1.0)
+    with pytest.raises(ValueError, match="study must minimise"):
+        aekit.tune(AutoEncoder(), X, study=optuna.create_study(direction="maximize"))
+    with pytest.raises(ValueError, match="n_trials or timeout"):
+        aekit.tune(AutoEncoder(), X, n_trials=None)
+
+
+def test_missing_optuna_says_how_to_install_it(X, monkeypatch):
+    monkeypatch.setitem(sys.modules, "optuna", None)
+    with pytest.raises(ImportError, match=r"pip install aekit\[tune\]"):
+        aekit.tune(AutoEncoder(**FAST), X, n_trials=1)
