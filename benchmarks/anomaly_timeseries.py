@@ -1,0 +1,189 @@
+"""Series anomaly detection: aekit's TimeSeriesDetector against a rolling z-score and PyOD.
+
+Protocol (``../shared/data/README.md``):
+
+- NAB: each series is trained on its first 15% (NAB's probationary period) and
+  every step is scored; F1 is computed on the steps after the training part
+  (the labelled windows of ``windows.json`` are the events).
+- SMAP channels A-1, A-2, A-3: train on ``*_train.npy``, score ``*_test.npy``. The
+  series is column 0, the telemetry value; the 24 command flags are left out (as
+  in Hundman et al., whose labels concern the telemetry): rare 0/1 flags would
+  otherwise decide every method's score.
+
+Methods, all on the same series:
+
+- ``aekit``: ``aekit.TimeSeriesDetector(random_state=seed)`` with its defaults.
+- ``zscore``: rolling z-score, ``|x_t - mean| / std`` over the previous ``w``
+  steps (``w`` = aekit's chosen window), the std floored at 1% of the training
+  series' std (so a flat stretch does not divide by zero).
+- ``pyod_ae``: ``pyod.models.auto_encoder.AutoEncoder`` (defaults) on the same
+  sliding windows as aekit (flattened), each step's score the mean over the
+  windows covering it.
+
+How the threshold for F1 is chosen (two numbers per method, both printed):
+
+- ``own``: without the test labels. aekit uses its default ``threshold_`` (1.5 times
+  the highest per-step score on the held-out end of the training series); the peers
+  use 1.5 times their highest score on the training steps (they have no held-out
+  part). This is the number a user would get.
+- ``best``: the threshold that maximises the F1 on each series, found with the
+  test labels (an oracle). Published series results usually report this; it is
+  optimistic, shown for comparison only.
+
+Metrics (``aekit.anomaly.metrics``): event-level F1 (share of events hit; share
+of flagged runs that touch an event) and point-adjusted F1. ``artificialNoAnomaly``
+has no events: its column reports the share of steps flagged (false alarms; lower
+is better) instead of F1.
+
+Usage::
+
+    python benchmarks/anomaly_timeseries.py            # NAB + SMAP, seed 0
+    python benchmarks/anomaly_timeseries.py --quick    # 1 series per category, no SMAP
+    python benchmarks/anomaly_timeseries.py --sets realAWSCloudwatch,smap --methods aekit,zscore
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import shared_data  # noqa: E402
+
+METHODS = ("aekit", "zscore", "pyod_ae")
+MARGIN = 1.5
+
+
+def rolling_z(x: np.ndarray, w: int, train_std: np.ndarray) -> np.ndarray:
+    """Largest |z| over channels against the previous ``w`` steps, shape (T,)."""
+    df = pd.DataFrame(x)
+    past = df.shift(1).rolling(w, min_periods=2)
+    std = np.maximum(past.std().to_numpy(), np.maximum(0.01 * train_std, 1e-9))
+    z = np.abs((df.to_numpy() - past.mean().to_numpy()) / std)
+    return np.nan_to_num(z, nan=0.0).max(axis=1)
+
+
+def pyod_steps(train: np.ndarray, series: np.ndarray, w: int, seed: int, device: str):
+    """PyOD AutoEncoder on flattened windows; per-step scores for train and series."""
+    from pyod.models.auto_encoder import AutoEncoder
+
+    from aekit.anomaly.windows import sliding_windows, windows_to_steps
+
+    def flat(x):
+        return sliding_windows(x, w).reshape(len(x) - w + 1, -1)
+
+    model = AutoEncoder(random_state=seed, verbose=0, device=device).fit(flat(train))
+
+    def steps(x):
+        win = model.decision_function(flat(x))  # (n_windows,)
+        per = np.repeat(win[:, None, None], w, axis=2)  # one score for every position
+        return windows_to_steps(per, len(x))[:, 0]
+
+    return steps(train), steps(series)
+
+
+def evaluate(y, scores, threshold) -> dict:
+    from aekit.anomaly.metrics import best_f1, event_f1, point_adjusted_f1
+
+    pred = scores > threshold
+    if not y.any():
+        return dict(ev_own=pred.mean(), pa_own=pred.mean(), ev_best=np.nan, pa_best=np.nan)
+    return dict(
+        ev_own=event_f1(y, pred),
+        pa_own=point_adjusted_f1(y, pred),
+        ev_best=best_f1(y, scores, event_f1)[0],
+        pa_best=best_f1(y, scores, point_adjusted_f1)[0],
+    )
+
+
+def series_list(quick: bool, sets: list[str]):
+    """(category, name, train (T0, C), full series (T, C), labels of the full series, start)."""
+    out = []
+    cats = shared_data.nab_files()
+    for cat, names in cats.items():
+        if sets and cat not in sets:
+            continue
+        for name in names[:1] if quick else names:
+            df, lab = shared_data.load_nab(f"{cat}/{name}")
+            x = df["value"].to_numpy()[:, None]
+            n0 = int(0.15 * len(x))
+            out.append((cat, name, x[:n0], x, lab, n0))
+    if not quick and (not sets or "smap" in sets):
+        for ch in shared_data.smap_channels():
+            tr, te, lab = shared_data.load_smap(ch)
+            out.append(("SMAP", ch, tr[:, :1], te[:, :1], lab, 0))
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--sets", default="", help="NAB categories and/or 'smap' (default: all)")
+    p.add_argument("--methods", default=",".join(METHODS), help=f"subset of {METHODS}")
+    p.add_argument("--quick", action="store_true", help="first series of each NAB category")
+    p.add_argument("--device", default="cpu")
+    args = p.parse_args(argv)
+    if shared_data.data_dir() is None:
+        print(f"SKIPPED: the shared data folder is missing ({shared_data._candidate_dir()})")
+        return 0
+    import aekit
+
+    logging.getLogger("pyod").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+    methods = [m for m in args.methods.split(",") if m]
+    sets = [s for s in args.sets.split(",") if s]
+    rows = []
+    for cat, name, train, series, y, start in series_list(args.quick, sets):
+        t0 = time.perf_counter()
+        det = aekit.TimeSeriesDetector(random_state=args.seed, device=args.device).fit(train)
+        fit_s = time.perf_counter() - t0
+        w = det.window_
+        yt = y[start:].astype(bool)
+        res = {}
+        for m in methods:
+            t0 = time.perf_counter()
+            if m == "aekit":
+                s, thr, fs = det.decision_function(series), det.threshold_, fit_s
+            elif m == "zscore":
+                std = train.std(axis=0)
+                s_tr, s = rolling_z(train, w, std), rolling_z(series, w, std)
+                thr, fs = MARGIN * s_tr.max(), 0.0
+            else:
+                s_tr, s = pyod_steps(train, series, w, args.seed, args.device)
+                thr, fs = MARGIN * s_tr.max(), time.perf_counter() - t0
+            res[m] = evaluate(yt, s[start:], thr)
+            rows.append(dict(category=cat, series=name, method=m, fit_s=fs, **res[m]))
+        line = "  ".join(
+            f"{m} ev {r['ev_own']:.2f}/{r['ev_best']:.2f} pa {r['pa_own']:.2f}/{r['pa_best']:.2f}"
+            for m, r in res.items()
+        )
+        print(f"{cat}/{name} (window {w}): {line}", flush=True)
+
+    df = pd.DataFrame(rows)
+    pd.set_option("display.width", 200)
+    cols = ["ev_own", "pa_own", "ev_best", "pa_best"]
+    table = df.groupby(["category", "method"], sort=False)[cols].mean().unstack("method")
+    print(
+        "\nMean over the series of each category (own = threshold without labels; "
+        "best = oracle per-series threshold)"
+    )
+    print("artificialNoAnomaly: share of steps flagged (lower is better) in the 'own' columns\n")
+    print(table.round(3).to_string())
+    print(
+        "\nfit seconds (total): "
+        + ", ".join(f"{m} {df[df.method == m].fit_s.sum():.1f}" for m in methods)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,435 @@
+"""AnomalyDetector: autoencoder reconstruction error as an anomaly score, with thresholds.
+
+``fit`` trains on normal data (a table, possibly with text columns, or
+images), keeping a random part of it out of training to calibrate: the error
+scale of every feature, the threshold and the conformal p-values all come
+from rows the network never saw.
+"""
+
+from __future__ import annotations
+
+import logging
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from aekit.anomaly.scoring import error_scale, squared_errors
+from aekit.anomaly.settings import member_estimators
+from aekit.anomaly.tabular import TABLE_SCALERS, TableEncoder
+from aekit.anomaly.thresholds import (
+    check_contamination,
+    check_threshold,
+    conformal_p_values,
+    conformal_threshold,
+    quantile_threshold,
+)
+from aekit.estimators.base import BaseAutoEncoder
+
+logger = logging.getLogger(__name__)
+
+BASES = ("autoencoder", "vae")
+#: Fewest training rows: a calibration part and a training part must both be usable.
+MIN_ROWS = 10
+
+
+class AnomalyDetector(BaseEstimator):
+    """Autoencoder anomaly detector for tables (mixed types) and images.
+
+    Trained on normal rows only (semi-supervised). A row's anomaly score is its
+    reconstruction error with each feature's squared error divided by that
+    feature's mean squared error on held-out normal rows, averaged over
+    features and over a small ensemble of denoising autoencoders that differ
+    in seed, code size, input scaling and dropout (see
+    :mod:`aekit.anomaly.settings`). With ``base='vae'`` the score is the
+    negative ELBO with those per-feature Gaussian scales, up to a constant:
+    ``sum_j e_j / 2 + KL`` (``e_j`` the standardised squared errors, the
+    decoder read at the posterior mean).
+
+    Parameters
+    ----------
+    base : {'autoencoder', 'vae'} or AutoEncoder/VAE instance, default='autoencoder'
+        The model to build on. An (unfitted) instance is a template: its
+        settings are used unchanged for every ensemble member (only
+        ``random_state`` differs), instead of the data-driven defaults.
+    contamination : float, default=0.1
+        Expected share of anomalies, in (0, 0.5]. With
+        ``threshold='contamination'`` this share of held-out normal rows
+        scores above ``threshold_``; with ``threshold='conformal'`` it is the
+        significance level: rows with ``p_value <= contamination`` are flagged,
+        which bounds the false-positive rate on normal data by it.
+    threshold : {'contamination', 'conformal'} or float, default='contamination'
+        How ``threshold_`` is set; a number fixes it on the
+        :meth:`decision_function` scale.
+    n_estimators : int or None, default=None
+        Autoencoders averaged. None: 3 for tables, 1 for images.
+    hidden : tuple of int or None, default=None
+        Hidden sizes (dense) or channels (conv) of every member; None picks
+        them from the data (see :func:`aekit.anomaly.settings.auto_settings`).
+    latent_dim : int or None, default=None
+        Code size of the first member (the others vary around it); None picks it.
+    epochs : int or None, default=None
+        Maximum epochs (early stopping on a validation split still applies);
+        None picks them from the number of rows.
+    scaler : {'robust', 'standard'} or None, default='robust'
+        Scaling of numeric table columns (images get a global min-max).
+    standardize : bool or 'auto', default='auto'
+        Divide each feature's error by its held-out typical error. 'auto':
+        on for tables, off for images (a pixel that is always black would
+        otherwise turn noise into anomalies).
+    calibration_fraction : float, default=0.2
+        Share of the normal rows held out of training for the error scales,
+        the threshold and the p-values, in (0, 0.5].
+    device : str, default='auto'
+        Torch device of the members ('auto': CUDA when present).
+    random_state : int, RandomState or None, default=None
+        Seed of the calibration split and of the members.
+    verbose : int, default=0
+        Passed to the members (1: progress bars).
+
+    Attributes
+    ----------
+    estimators_ : list of AutoEncoder or VAE
+        The fitted members.
+    estimator_ : AutoEncoder or VAE
+        The first member.
+    encoder_ : TableEncoder or None
+        Column encoding of tables (None for images).
+    error_scales_ : list of ndarray of shape (n_encoded,)
+        Per-feature error scale of each member.
+    calibration_scores_ : ndarray of shape (n_calibration,)
+        Anomaly scores of the held-out normal rows.
+    threshold_ : float
+        Scores above it are anomalies.
+    input_kind_ : {'table', 'image'}
+    standardize_ : bool
+        Whether errors are standardised per feature.
+    image_shape_ : tuple of int
+        Per-image shape (images only).
+    n_features_in_ : int
+        Columns of a table (for images, scikit-learn's convention: ``X.shape[1]``).
+    feature_names_in_ : ndarray of str
+        Column names when fitted on a DataFrame.
+
+    Examples
+    --------
+    >>> import numpy as np, aekit
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(500, 3)) @ rng.normal(size=(3, 10))
+    >>> det = aekit.AnomalyDetector(contamination=0.05, random_state=0).fit(X)
+    >>> det.predict(X[:3] + 5.0).tolist()
+    [1, 1, 1]
+    """
+
+    def __init__(
+        self,
+        base="autoencoder",
+        contamination: float = 0.1,
+        threshold="contamination",
+        n_estimators: int | None = None,
+        hidden=None,
+        latent_dim: int | None = None,
+        epochs: int | None = None,
+        scaler: str | None = "robust",
+        standardize="auto",
+        calibration_fraction: float = 0.2,
+        device: str = "auto",
+        random_state=None,
+        verbose: int = 0,
+    ) -> None:
+        self.base = base
+        self.contamination = contamination
+        self.threshold = threshold
+        self.n_estimators = n_estimators
+        self.hidden = hidden
+        self.latent_dim = latent_dim
+        self.epochs = epochs
+        self.scaler = scaler
+        self.standardize = standardize
+        self.calibration_fraction = calibration_fraction
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # --------------------------------------------------------------- checking
+    def _check_params(self) -> None:
+        check_contamination(self.contamination)
+        check_threshold(self.threshold)
+        if not (isinstance(self.base, BaseAutoEncoder) or self.base in BASES):
+            raise ValueError(
+                f"base must be one of {BASES} or an AutoEncoder/VAE instance, got {self.base!r}"
+            )
+        if self.scaler not in TABLE_SCALERS:
+            raise ValueError(f"scaler must be one of {TABLE_SCALERS}, got {self.scaler!r}")
+        if self.standardize not in ("auto", True, False):
+            raise ValueError(f"standardize must be 'auto', True or False, got {self.standardize!r}")
+        cf = self.calibration_fraction
+        if not isinstance(cf, numbers.Real) or not 0 < cf <= 0.5:
+            raise ValueError(f"calibration_fraction must be in (0, 0.5], got {cf!r}")
+        for name in ("n_estimators", "epochs", "latent_dim"):
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, numbers.Integral) or v < 1):
+                raise ValueError(f"{name} must be a positive integer or None, got {v!r}")
+
+    @property
+    def _variational(self) -> bool:
+        return self.base == "vae" or bool(getattr(self.base, "_variational", False))
+
+    def _input(self, X, reset: bool) -> np.ndarray:
+        """Validate ``X`` and turn it into the members' input (encoded table or images)."""
+        # scikit-learn's checks first (sparse, complex, empty, 1-D, feature count and
+        # names); text columns pass through as objects for the table encoder.
+        arr = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=None,
+            allow_nd=True,
+            ensure_all_finite=False,
+            ensure_min_samples=MIN_ROWS if reset else 1,
+        )
+        if reset:
+            if arr.ndim in (3, 4) and arr.dtype.kind in "fiub":
+                self.input_kind_ = "image"
+            elif arr.ndim == 2:
+                self.input_kind_ = "table"
+            else:
+                raise ValueError(
+                    "X must be a table (n_samples, n_features) array or DataFrame, or images "
+                    f"(n, H, W) / (n, C, H, W) of numbers; got shape {arr.shape}, "
+                    f"dtype {arr.dtype}"
+                )
+        if self.input_kind_ == "table":
+            table = X if isinstance(X, pd.DataFrame) else arr
+            if reset:
+                self.encoder_ = TableEncoder(self.scaler).fit(table)
+            return self.encoder_.transform(table)
+        if arr.dtype.kind not in "fiub":
+            raise ValueError(f"images must be numeric, got dtype {arr.dtype}")
+        if reset:
+            self.encoder_ = None
+            self.image_shape_ = arr.shape[1:]
+        elif arr.shape[1:] != self.image_shape_:
+            raise ValueError(
+                f"images have shape {arr.shape[1:]}, but the detector was fitted on "
+                f"{self.image_shape_}"
+            )
+        if not np.isfinite(arr).all():
+            raise ValueError("images contain NaN or infinity")
+        return arr.astype(np.float32, copy=False)
+
+    # -------------------------------------------------------------------- fit
+    def fit(self, X, y=None):
+        """Train on normal data and calibrate scores and threshold on a held-out part.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features), or images
+            (n_samples, H, W) / (n_samples, C, H, W)
+            Normal rows. DataFrame text, category and boolean columns are
+            one-hot encoded; numeric columns must be finite.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        Z = self._input(X, reset=True)
+        n = len(Z)
+        rng = check_random_state(self.random_state)
+        perm = rng.permutation(n)
+        n_cal = max(1, int(round(self.calibration_fraction * n)))
+        cal, tr = np.sort(perm[:n_cal]), np.sort(perm[n_cal:])
+        seed = int(rng.randint(2**31 - 1))
+        members = member_estimators(self, Z[tr], seed)
+        self.estimators_ = []
+        for est in members:
+            self.estimators_.append(est.fit(Z[tr]))
+        self.estimator_ = self.estimators_[0]
+        std = self.standardize
+        self.standardize_ = self.input_kind_ == "table" if std == "auto" else bool(std)
+        self.error_scales_ = []
+        for est in self.estimators_:
+            err, _ = squared_errors(est, Z[cal])
+            scale = error_scale(err) if self.standardize_ else np.ones(err.shape[1])
+            self.error_scales_.append(scale)
+        self.calibration_scores_ = self._score(Z[cal])
+        self.threshold_ = self._make_threshold(self.calibration_scores_)
+        return self
+
+    def _make_threshold(self, cal_scores: np.ndarray) -> float:
+        rule = check_threshold(self.threshold)
+        if rule == "contamination":
+            return quantile_threshold(cal_scores, self.contamination)
+        if rule == "conformal":
+            return conformal_threshold(cal_scores, self.contamination)
+        return float(rule)
+
+    # ---------------------------------------------------------------- scoring
+    def _errors(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean over members of standardised squared errors ``(n, n_encoded)``, and KL ``(n,)``."""
+        total = np.zeros((len(Z), int(np.prod(Z.shape[1:]))), dtype=np.float64)
+        kl_total = np.zeros(len(Z))
+        for est, scale in zip(self.estimators_, self.error_scales_):
+            err, kl = squared_errors(est, Z, kl=self._variational)
+            total += err / np.square(scale, dtype=np.float64)
+            if kl is not None:
+                kl_total += kl
+        k = len(self.estimators_)
+        return total / k, kl_total / k
+
+    def _score(self, Z: np.ndarray) -> np.ndarray:
+        if self._variational:
+            err, kl = self._errors(Z)
+            return 0.5 * err.sum(axis=1) + kl
+        total = np.zeros(len(Z))
+        for est, scale in zip(self.estimators_, self.error_scales_):
+            total += squared_errors(est, Z, weights=1.0 / np.square(scale))[0]
+        return total / len(self.estimators_)
+
+    def decision_function(self, X) -> np.ndarray:
+        """Anomaly score of each row: higher means more anomalous (PyOD's convention).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features), or images
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Mean standardised squared reconstruction error (a VAE base: the
+            negative ELBO with per-feature scales, up to a constant).
+        """
+        check_is_fitted(self, "estimators_")
+        return self._score(self._input(X, reset=False))
+
+    def score_samples(self, X) -> np.ndarray:
+        """Normality of each row: ``-decision_function(X)`` (higher = more normal).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        return -self.decision_function(X)
+
+    def predict(self, X) -> np.ndarray:
+        """Label each row: 1 = anomaly (score above ``threshold_``), 0 = normal.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) of int
+        """
+        return (self.decision_function(X) > self.threshold_).astype(np.int64)
+
+    def fit_predict(self, X, y=None) -> np.ndarray:
+        """Fit on ``X`` then label it; see :meth:`predict`."""
+        return self.fit(X).predict(X)
+
+    def p_values(self, X) -> np.ndarray:
+        """Conformal p-values against the held-out normal rows (small = anomalous).
+
+        For a normal row exchangeable with the calibration rows,
+        ``P(p <= a) <= a`` for every level ``a``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            In ``[1 / (n_calibration + 1), 1]``.
+        """
+        check_is_fitted(self, "calibration_scores_")
+        return conformal_p_values(self.calibration_scores_, self.decision_function(X))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """``[p, 1 - p]`` per row with ``p`` the conformal p-value.
+
+        The second column is the confidence that a row is anomalous: the share
+        of held-out normal rows it out-scores. It is not a calibrated posterior
+        probability of being an anomaly (that needs the base rate).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 2)
+            Columns: normal, anomaly.
+        """
+        p = self.p_values(X)
+        return np.column_stack([p, 1.0 - p])
+
+    def explain(self, X):
+        """Where each row's error lies: per column (tables) or per pixel (images).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features), or images
+
+        Returns
+        -------
+        ndarray or DataFrame
+            Tables: ``(n_samples, n_features)`` standardised squared error per
+            input column (one-hot columns summed back to their text column), a
+            DataFrame with the input's columns and index when ``X`` is one.
+            Images: ``(n_samples, H, W)`` or ``(n_samples, C, H, W)`` squared
+            error per pixel (in the scaled units). For the autoencoder base a
+            row's columns add up to ``decision_function * n_encoded_columns``.
+        """
+        check_is_fitted(self, "estimators_")
+        err, _ = self._errors(self._input(X, reset=False))
+        if self.input_kind_ == "image":
+            return err.reshape(len(err), *self.image_shape_)
+        per = self.encoder_.per_column(err)
+        if isinstance(X, pd.DataFrame):
+            return pd.DataFrame(per, index=X.index, columns=self.encoder_.columns_)
+        return per
+
+    # ------------------------------------------------------------ model files
+    def save(self, path) -> None:
+        """Save to a safe model file (JSON + safetensors, no pickle); see :func:`aekit.load`."""
+        from aekit.io import save
+
+        save(self, path)
+
+    def _state_to_save(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Fitted state for :func:`aekit.io.save` (the members are saved whole)."""
+        state = dict(
+            estimators_=list(self.estimators_),
+            input_kind_=self.input_kind_,
+            standardize_=bool(self.standardize_),
+            threshold_=float(self.threshold_),
+        )
+        arrays = {
+            "error_scales_": np.stack(self.error_scales_),
+            "calibration_scores_": self.calibration_scores_,
+        }
+        if self.input_kind_ == "table":
+            plain, enc_arrays = self.encoder_.get_state()
+            state["encoder_"] = plain
+            arrays.update({f"encoder_{k}": v for k, v in enc_arrays.items()})
+        else:
+            state["image_shape_"] = tuple(int(s) for s in self.image_shape_)
+        return state, arrays
+
+    def _state_from_saved(self, state: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Restore what :meth:`_state_to_save` wrote (called by :func:`aekit.load`)."""
+        self.estimators_ = list(state["estimators_"])
+        self.estimator_ = self.estimators_[0]
+        self.input_kind_ = state["input_kind_"]
+        self.standardize_ = bool(state["standardize_"])
+        self.threshold_ = float(state["threshold_"])
+        self.error_scales_ = list(np.asarray(arrays["error_scales_"], dtype=np.float64))
+        self.calibration_scores_ = np.asarray(arrays["calibration_scores_"], dtype=np.float64)
+        if self.input_kind_ == "table":
+            enc = {k[len("encoder_") :]: v for k, v in arrays.items() if k.startswith("encoder_")}
+            self.encoder_ = TableEncoder.from_state(state["encoder_"], enc)
+        else:
+            self.encoder_ = None
+            self.image_shape_ = tuple(state["image_shape_"])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.string = True
+        tags.non_deterministic = self.random_state is None
+        return tags

@@ -1,0 +1,213 @@
+"""Mixed-type tables -> one float matrix an autoencoder can read, and back to columns.
+
+Numeric columns are scaled (by default like scikit-learn's ``RobustScaler``:
+median and interquartile range, so a few extreme training rows do not squeeze
+everyone else into a narrow band; a column whose interquartile range is zero
+falls back to its standard deviation). Text, categorical and boolean columns
+are one-hot encoded by scikit-learn's ``OneHotEncoder`` with the levels seen
+in ``fit``; a column with more than :data:`MAX_LEVELS` levels keeps its most
+frequent ones and gets an "other" column for the rest. A level never seen in
+``fit`` goes to "other" when there is one and to all zeros otherwise, so
+scoring never crashes on new categories, and such a row reconstructs badly,
+which is what should happen.
+
+One-hot is chosen for every categorical column (capping the width instead of
+learning embeddings keeps the model a plain dense autoencoder). The fitted
+state is plain data (names, levels, two arrays), so it saves to aekit's model
+files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import OneHotEncoder, RobustScaler, StandardScaler
+
+#: Most one-hot columns per categorical column (the rarest levels share one).
+MAX_LEVELS = 32
+#: Numeric scalings for tables.
+TABLE_SCALERS = ("robust", "standard", None)
+
+
+def _is_categorical(s: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
+
+
+def _one_hot(levels: list[str]) -> OneHotEncoder:
+    """A one-hot encoder for exactly ``levels`` (unknown values give all zeros)."""
+    enc = OneHotEncoder(
+        categories=[np.asarray(levels, dtype=object)],
+        handle_unknown="ignore",
+        sparse_output=False,
+        dtype=np.float32,
+    )
+    return enc.fit(pd.DataFrame({"level": pd.Series(levels, dtype=object)}))
+
+
+class TableEncoder:
+    """Encode a DataFrame or 2-D array of mixed types to a float matrix.
+
+    Parameters
+    ----------
+    scaler : {'robust', 'standard'} or None
+        Scaling of the numeric columns.
+
+    Attributes
+    ----------
+    columns_ : list of str
+        Input column names (``x0``, ``x1``... for arrays).
+    numeric_ : list of int
+        Positions of the numeric input columns.
+    categorical_ : list of int
+        Positions of the categorical input columns.
+    offset_, scale_ : ndarray of shape (n_numeric,)
+        Numeric scaling: ``(x - offset_) / scale_``.
+    levels_ : list of list of str
+        Levels one-hot encoded for each categorical column.
+    other_ : list of bool
+        Whether each categorical column has an "other" column.
+    groups_ : ndarray of shape (n_encoded,)
+        Input column position of each encoded column (for per-column explanations).
+    """
+
+    def __init__(self, scaler: str | None = "robust") -> None:
+        if scaler not in TABLE_SCALERS:
+            raise ValueError(f"scaler must be one of {TABLE_SCALERS}, got {scaler!r}")
+        self.scaler = scaler
+
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def as_frame(X) -> pd.DataFrame:
+        """Wrap an array or DataFrame as a DataFrame."""
+        if isinstance(X, pd.DataFrame):
+            return X
+        arr = np.asarray(X)
+        if arr.ndim != 2:
+            raise ValueError(f"a table must be 2-D (n_samples, n_features), got shape {arr.shape}")
+        return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+
+    def _numeric_block(self, df: pd.DataFrame) -> np.ndarray:
+        cols = [df.columns[i] for i in self.numeric_]
+        try:
+            block = df.iloc[:, self.numeric_].to_numpy(dtype=np.float64)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"numeric columns {cols} hold values that are not numbers") from err
+        finite = np.isfinite(block)
+        if not finite.all():
+            bad = [c for c, ok in zip(cols, finite.all(axis=0)) if not ok]
+            raise ValueError(
+                f"numeric columns {bad} contain NaN or infinity; impute or drop them first"
+            )
+        return block
+
+    @staticmethod
+    def _text(df: pd.DataFrame, i: int) -> pd.Series:
+        return df.iloc[:, i].astype(str)
+
+    # ---------------------------------------------------------------------- fit
+    def fit(self, X) -> TableEncoder:
+        """Learn the column types, scaling and levels from ``X`` (n, d)."""
+        df = self.as_frame(X)
+        if df.shape[1] == 0:
+            raise ValueError("X has no columns")
+        kinds = [_is_categorical(df.iloc[:, i]) for i in range(df.shape[1])]
+        if not isinstance(X, pd.DataFrame) and any(kinds):
+            # An object array of numbers is numeric; only true text is categorical.
+            try:
+                df = df.astype(np.float64)
+                kinds = [False] * df.shape[1]
+            except (TypeError, ValueError):
+                pass
+        self.columns_ = [str(c) for c in df.columns]
+        self.numeric_ = [i for i, k in enumerate(kinds) if not k]
+        self.categorical_ = [i for i, k in enumerate(kinds) if k]
+        block = self._numeric_block(df) if self.numeric_ else np.zeros((len(df), 0))
+        self.offset_, self.scale_ = np.zeros(block.shape[1]), np.ones(block.shape[1])
+        if self.numeric_ and self.scaler == "robust":
+            rs = RobustScaler().fit(block)
+            q25, q75 = np.percentile(block, [25, 75], axis=0)
+            std = block.std(axis=0)
+            # A zero IQR (mostly-constant or binary column) would leave the column
+            # unscaled; its standard deviation is the better yardstick then.
+            self.offset_ = rs.center_
+            self.scale_ = np.where(q75 > q25, rs.scale_, np.where(std > 0, std, 1.0))
+        elif self.numeric_ and self.scaler == "standard":
+            ss = StandardScaler().fit(block)
+            self.offset_, self.scale_ = ss.mean_, ss.scale_
+        self.levels_, self.other_ = [], []
+        for i in self.categorical_:
+            counts = self._text(df, i).value_counts(sort=True)
+            many = len(counts) > MAX_LEVELS
+            kept = counts.index[: MAX_LEVELS - 1] if many else counts.index
+            self.levels_.append(sorted(str(v) for v in kept))
+            self.other_.append(bool(many))
+        self._build()
+        return self
+
+    def _build(self) -> None:
+        """Derived state (encoders, column groups) from the fitted plain state."""
+        self.encoders_ = [_one_hot(levels) for levels in self.levels_]
+        groups = list(self.numeric_)
+        for i, levels, other in zip(self.categorical_, self.levels_, self.other_):
+            groups += [i] * (len(levels) + int(other))
+        self.groups_ = np.asarray(groups, dtype=np.int64)
+        self.n_encoded_ = len(groups)
+
+    def transform(self, X) -> np.ndarray:
+        """Encode ``X`` (n, d) to ``(n, n_encoded)`` float32, in the order of ``groups_``."""
+        df = self.as_frame(X)
+        if isinstance(X, pd.DataFrame) and [str(c) for c in df.columns] != self.columns_:
+            names = {str(c): c for c in df.columns}
+            missing = [c for c in self.columns_ if c not in names]
+            if missing:
+                raise ValueError(f"X lacks the columns seen in fit: {missing}")
+            df = df[[names[c] for c in self.columns_]]
+        if df.shape[1] != len(self.columns_):
+            raise ValueError(
+                f"X has {df.shape[1]} columns, but the detector was fitted on {len(self.columns_)}"
+            )
+        blocks = []
+        if self.numeric_:
+            blocks.append((self._numeric_block(df) - self.offset_) / self.scale_)
+        for i, enc, levels, other in zip(
+            self.categorical_, self.encoders_, self.levels_, self.other_
+        ):
+            text = self._text(df, i)
+            blocks.append(enc.transform(pd.DataFrame({"level": text.to_numpy(dtype=object)})))
+            if other:
+                blocks.append((~text.isin(levels)).to_numpy(dtype=np.float32)[:, None])
+        return np.hstack(blocks).astype(np.float32)
+
+    def fit_transform(self, X) -> np.ndarray:
+        """:meth:`fit` then :meth:`transform`."""
+        return self.fit(X).transform(X)
+
+    def per_column(self, E: np.ndarray) -> np.ndarray:
+        """Sum encoded-column values ``(n, n_encoded)`` per input column -> ``(n, d)``."""
+        members = np.zeros((self.n_encoded_, len(self.columns_)))
+        members[np.arange(self.n_encoded_), self.groups_] = 1.0
+        return np.asarray(E, dtype=np.float64) @ members
+
+    # ------------------------------------------------------------ model files
+    def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Fitted state as plain values and numeric arrays (for aekit's model files)."""
+        plain = dict(
+            scaler=self.scaler, columns=list(self.columns_), numeric=list(self.numeric_),
+            categorical=list(self.categorical_), levels=[list(v) for v in self.levels_],
+            other=list(self.other_),
+        )  # fmt: skip
+        return plain, {"offset": self.offset_, "scale": self.scale_}
+
+    @classmethod
+    def from_state(cls, plain: dict, arrays: dict[str, np.ndarray]) -> TableEncoder:
+        """Rebuild a fitted encoder from :meth:`get_state` output."""
+        enc = cls(plain["scaler"])
+        enc.columns_ = [str(c) for c in plain["columns"]]
+        enc.numeric_ = [int(i) for i in plain["numeric"]]
+        enc.categorical_ = [int(i) for i in plain["categorical"]]
+        enc.levels_ = [[str(v) for v in lv] for lv in plain["levels"]]
+        enc.other_ = [bool(o) for o in plain["other"]]
+        enc.offset_ = np.asarray(arrays["offset"], dtype=np.float64)
+        enc.scale_ = np.asarray(arrays["scale"], dtype=np.float64)
+        enc._build()
+        return enc

@@ -1,0 +1,359 @@
+"""TimeSeriesDetector: a 1-D convolutional autoencoder on sliding windows, scored per step.
+
+``fit`` scales each channel, cuts the normal series into overlapping windows
+(length from the series' period unless given), and trains the conv1d
+autoencoder on them, holding the last part of the series out to calibrate.
+Scoring reconstructs every window of the new series; each step's error is
+the mean over the windows covering it of that step's squared error (each
+channel divided by its typical held-out error), so a short spike is placed
+where it happened rather than smeared over a whole window; the score is then
+averaged over half a window (``smoothing``), which turns a burst of errors
+into one alarm instead of many.
+"""
+
+from __future__ import annotations
+
+import logging
+import numbers
+
+import numpy as np
+import pandas as pd
+from scipy.ndimage import uniform_filter1d
+from scipy.sparse import issparse
+from sklearn.base import BaseEstimator
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from aekit.anomaly.scoring import error_scale, squared_errors
+from aekit.anomaly.settings import series_estimator
+from aekit.anomaly.thresholds import (
+    MAX_MARGIN,
+    SERIES_THRESHOLD_RULES,
+    check_contamination,
+    check_threshold,
+    conformal_p_values,
+    conformal_threshold,
+    max_threshold,
+    quantile_threshold,
+)
+from aekit.anomaly.windows import choose_window, overlap_add, sliding_windows
+
+logger = logging.getLogger(__name__)
+
+#: Windows scored per chunk, bounding memory on long multichannel series.
+SCORE_CHUNK = 4096
+#: Most training windows; longer series are strided to stay near it.
+MAX_TRAIN_WINDOWS = 20000
+
+
+class TimeSeriesDetector(BaseEstimator):
+    """Per-step anomaly scores for a series from a windowed 1-D conv autoencoder.
+
+    Parameters
+    ----------
+    window : int or None, default=None
+        Window length in steps. None: from the series' dominant period (its
+        autocorrelation): the period, or a whole fraction of it when it is
+        longer than 128 steps, at least 16 and at most a third of the series
+        (64 when no period stands out); see :func:`aekit.anomaly.windows.choose_window`.
+    threshold : {'max', 'contamination', 'conformal'} or float, default='max'
+        How ``threshold_`` is set from the held-out steps' scores. 'max':
+        1.5 times the highest of them (the held-out stretch is short, and
+        each false alarm is a separate event to whoever watches the series);
+        'contamination': their ``1 - contamination`` quantile; 'conformal':
+        flag ``p_value <= contamination``. A number fixes it on the
+        :meth:`decision_function` scale.
+    contamination : float, default=0.01
+        Share of normal steps expected above the threshold for
+        ``threshold='contamination'`` (the level for 'conformal').
+    hidden : tuple of int or None, default=None
+        Channels of each conv stage (each halves the length); None picks them.
+    latent_dim : int or None, default=None
+        Code size; None picks it from the window.
+    epochs : int or None, default=None
+        Maximum epochs (early stopping applies); None picks them.
+    smoothing : int or 'auto', default='auto'
+        Width in steps of a centred moving average applied to the per-step
+        scores; 1 turns it off. 'auto' is half the window. Averaging turns a
+        burst of high errors into one clear run and keeps single noisy steps
+        from raising alarms, at the price of blurring where exactly an event
+        starts.
+    calibration_fraction : float, default=0.2
+        Share of the series, taken from its end (at least one window), held
+        out to set the channel error scales and the threshold. When what is
+        left would be shorter than two windows, the training steps themselves
+        are used (in-sample, so the threshold is lower than it should be;
+        ``calibration_in_sample_`` says so).
+    device : str, default='auto'
+        Torch device ('auto': CUDA when present).
+    random_state : int, RandomState or None, default=None
+        Seed of the weights and batch order.
+    verbose : int, default=0
+        Passed to the autoencoder (1: progress bar).
+
+    Attributes
+    ----------
+    estimator_ : AutoEncoder
+        The fitted conv1d autoencoder on windows ``(n, channels, window)``.
+    window_ : int
+        Window length used.
+    smoothing_ : int
+        Width of the score's moving average.
+    scaler_ : StandardScaler
+        Per-channel scaling.
+    error_scale_ : ndarray of shape (n_channels,)
+        Typical held-out squared-error root per channel.
+    calibration_scores_ : ndarray of shape (n_calibration_steps,)
+        Scores of the held-out steps.
+    calibration_in_sample_ : bool
+        Whether the calibration steps were training steps (short series).
+    threshold_ : float
+        Steps scoring above it are anomalous.
+    n_channels_ : int
+    n_features_in_ : int
+        Same as ``n_channels_``.
+
+    Examples
+    --------
+    >>> import numpy as np, aekit
+    >>> t = np.arange(3000)
+    >>> train = np.sin(2 * np.pi * t / 50)
+    >>> test = train.copy(); test[2000:2010] += 3.0
+    >>> ts = aekit.TimeSeriesDetector(random_state=0).fit(train)
+    >>> int(np.argmax(ts.decision_function(test))) in range(1990, 2020)
+    True
+    """
+
+    def __init__(
+        self,
+        window: int | None = None,
+        threshold="max",
+        contamination: float = 0.01,
+        hidden=None,
+        latent_dim: int | None = None,
+        epochs: int | None = None,
+        smoothing="auto",
+        calibration_fraction: float = 0.2,
+        device: str = "auto",
+        random_state=None,
+        verbose: int = 0,
+    ) -> None:
+        self.window = window
+        self.threshold = threshold
+        self.contamination = contamination
+        self.hidden = hidden
+        self.latent_dim = latent_dim
+        self.epochs = epochs
+        self.smoothing = smoothing
+        self.calibration_fraction = calibration_fraction
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _check_params(self) -> None:
+        check_contamination(self.contamination)
+        check_threshold(self.threshold, SERIES_THRESHOLD_RULES)
+        w = self.window
+        if w is not None and (not isinstance(w, numbers.Integral) or w < 2):
+            raise ValueError(f"window must be an integer >= 2 or None, got {w!r}")
+        sm = self.smoothing
+        if sm != "auto" and (not isinstance(sm, numbers.Integral) or sm < 1):
+            raise ValueError(f"smoothing must be 'auto' or an integer >= 1, got {sm!r}")
+        cf = self.calibration_fraction
+        if not isinstance(cf, numbers.Real) or not 0 < cf <= 0.5:
+            raise ValueError(f"calibration_fraction must be in (0, 0.5], got {cf!r}")
+        for name in ("epochs", "latent_dim"):
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, numbers.Integral) or v < 1):
+                raise ValueError(f"{name} must be a positive integer or None, got {v!r}")
+
+    def _series(self, series, reset: bool) -> np.ndarray:
+        """Validate a series and return it as float64 ``(T, C)``."""
+        if isinstance(series, pd.Series):
+            series = series.to_frame()
+        if isinstance(series, pd.DataFrame):
+            bad = [c for c in series.columns if not pd.api.types.is_numeric_dtype(series[c])]
+            if bad:
+                raise ValueError(
+                    f"series columns must be numeric; {bad} are not (make a timestamp the index)"
+                )
+        elif not issparse(series):
+            arr = np.asarray(series)
+            series = arr[:, None] if arr.ndim == 1 else arr
+        # Rows are time steps and columns channels, in scikit-learn's (n_samples,
+        # n_features) layout, so its checks (and feature names) apply.
+        x = validate_data(self, series, reset=reset, dtype=np.float64, ensure_min_samples=2)
+        if reset:
+            self.n_channels_ = x.shape[1]
+        elif len(x) < self.window_:
+            raise ValueError(
+                f"the series has {len(x)} steps, fewer than the window length {self.window_}"
+            )
+        return x
+
+    # -------------------------------------------------------------------- fit
+    def fit(self, series, y=None):
+        """Train on a normal series.
+
+        Parameters
+        ----------
+        series : array-like of shape (T,) or (T, n_channels), or a pandas Series/DataFrame
+            Normal behaviour, in time order (numeric columns only).
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        x = self._series(series, reset=True)
+        self.scaler_ = StandardScaler().fit(x)
+        xs = self.scaler_.transform(x)
+        L = int(self.window) if self.window is not None else choose_window(xs)
+        if len(xs) < 2 * L:
+            raise ValueError(
+                f"the training series has {len(xs)} steps; it needs at least two windows "
+                f"(2 x {L}); pass a smaller window"
+            )
+        self.window_ = L
+        self.smoothing_ = max(1, L // 2) if self.smoothing == "auto" else int(self.smoothing)
+        T = len(xs)
+        n_cal = max(int(round(self.calibration_fraction * T)), L)
+        self.calibration_in_sample_ = T - n_cal < 2 * L
+        train_part = xs if self.calibration_in_sample_ else xs[: T - n_cal]
+        cal_part = xs if self.calibration_in_sample_ else xs[T - n_cal :]
+        n_windows = len(train_part) - L + 1
+        stride = max(1, int(np.ceil(n_windows / MAX_TRAIN_WINDOWS)))
+        W = np.ascontiguousarray(sliding_windows(train_part, L, stride), dtype=np.float32)
+        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        self.estimator_ = series_estimator(self, W, seed).fit(W)
+        err = self._step_errors(cal_part)
+        self.error_scale_ = error_scale(err)
+        self.calibration_scores_ = self._combine(err)
+        rule = check_threshold(self.threshold, SERIES_THRESHOLD_RULES)
+        if rule == "max":
+            self.threshold_ = max_threshold(self.calibration_scores_, MAX_MARGIN)
+        elif rule == "contamination":
+            self.threshold_ = quantile_threshold(self.calibration_scores_, self.contamination)
+        elif rule == "conformal":
+            self.threshold_ = conformal_threshold(self.calibration_scores_, self.contamination)
+        else:
+            self.threshold_ = float(rule)
+        return self
+
+    # ---------------------------------------------------------------- scoring
+    def _step_errors(self, xs: np.ndarray) -> np.ndarray:
+        """Squared error per step and channel ``(T, C)`` of a scaled series ``(T, C)``."""
+        L, T = self.window_, len(xs)
+        W = sliding_windows(xs, L)  # (T - L + 1, C, L) view
+        total, count = np.zeros((T, xs.shape[1])), np.zeros(T)
+        for s in range(0, len(W), SCORE_CHUNK):
+            chunk = np.ascontiguousarray(W[s : s + SCORE_CHUNK], dtype=np.float32)
+            err, _ = squared_errors(self.estimator_, chunk)
+            overlap_add(err.reshape(chunk.shape), total, count, first=s)
+        return total / count[:, None]
+
+    def _combine(self, err: np.ndarray) -> np.ndarray:
+        """Per-step scores ``(T,)`` from errors ``(T, C)``: standardise, mean, smooth."""
+        score = (err / np.square(self.error_scale_)).mean(axis=1)
+        if self.smoothing_ > 1:
+            score = uniform_filter1d(score, self.smoothing_, mode="nearest")
+        return score
+
+    def decision_function(self, series) -> np.ndarray:
+        """Anomaly score of every step: higher means more anomalous.
+
+        Parameters
+        ----------
+        series : array-like of shape (T,) or (T, n_channels)
+            At least one window long.
+
+        Returns
+        -------
+        ndarray of shape (T,)
+            Mean over channels of the standardised squared reconstruction error,
+            averaged over the windows covering each step, then smoothed over
+            ``smoothing_`` steps.
+        """
+        check_is_fitted(self, "estimator_")
+        x = self._series(series, reset=False)
+        return self._combine(self._step_errors(self.scaler_.transform(x)))
+
+    def score_samples(self, series) -> np.ndarray:
+        """``-decision_function(series)``: higher means more normal, shape (T,)."""
+        return -self.decision_function(series)
+
+    def predict(self, series) -> np.ndarray:
+        """1 for an anomalous step (score above ``threshold_``), 0 otherwise; shape (T,)."""
+        return (self.decision_function(series) > self.threshold_).astype(np.int64)
+
+    def p_values(self, series) -> np.ndarray:
+        """Conformal p-value of every step's score against the held-out steps, shape (T,).
+
+        Steps of a series are not exchangeable (neighbours are correlated), so
+        these are a calibrated ranking rather than an exact guarantee.
+        """
+        check_is_fitted(self, "calibration_scores_")
+        return conformal_p_values(self.calibration_scores_, self.decision_function(series))
+
+    def explain(self, series) -> np.ndarray:
+        """Standardised squared error per step and channel, shape (T, n_channels).
+
+        Not smoothed: each step's error as the windows covering it saw it, so
+        the channel and the steps that went wrong can be read off.
+        """
+        check_is_fitted(self, "estimator_")
+        x = self._series(series, reset=False)
+        return self._step_errors(self.scaler_.transform(x)) / np.square(self.error_scale_)
+
+    # ------------------------------------------------------------ model files
+    def save(self, path) -> None:
+        """Save to a safe model file (JSON + safetensors, no pickle); see :func:`aekit.load`."""
+        from aekit.io import save
+
+        save(self, path)
+
+    def _state_to_save(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """Fitted state for :func:`aekit.io.save` (the autoencoder is saved whole)."""
+        state = dict(
+            estimator_=self.estimator_,
+            window_=int(self.window_),
+            smoothing_=int(self.smoothing_),
+            n_channels_=int(self.n_channels_),
+            threshold_=float(self.threshold_),
+            calibration_in_sample_=bool(self.calibration_in_sample_),
+            n_samples_seen_=int(self.scaler_.n_samples_seen_),
+        )
+        arrays = {
+            "scaler_mean_": self.scaler_.mean_,
+            "scaler_var_": self.scaler_.var_,
+            "scaler_scale_": self.scaler_.scale_,
+            "error_scale_": self.error_scale_,
+            "calibration_scores_": self.calibration_scores_,
+        }
+        return state, arrays
+
+    def _state_from_saved(self, state: dict, arrays: dict[str, np.ndarray]) -> None:
+        """Restore what :meth:`_state_to_save` wrote (called by :func:`aekit.load`)."""
+        self.estimator_ = state["estimator_"]
+        self.window_ = int(state["window_"])
+        self.smoothing_ = int(state["smoothing_"])
+        self.n_channels_ = int(state["n_channels_"])
+        self.threshold_ = float(state["threshold_"])
+        self.calibration_in_sample_ = bool(state["calibration_in_sample_"])
+        scaler = StandardScaler()
+        scaler.mean_ = np.asarray(arrays["scaler_mean_"], dtype=np.float64)
+        scaler.var_ = np.asarray(arrays["scaler_var_"], dtype=np.float64)
+        scaler.scale_ = np.asarray(arrays["scaler_scale_"], dtype=np.float64)
+        scaler.n_features_in_ = self.n_channels_
+        scaler.n_samples_seen_ = int(state["n_samples_seen_"])
+        self.scaler_ = scaler
+        self.error_scale_ = np.asarray(arrays["error_scale_"], dtype=np.float64)
+        self.calibration_scores_ = np.asarray(arrays["calibration_scores_"], dtype=np.float64)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.non_deterministic = self.random_state is None
+        return tags

@@ -1,0 +1,201 @@
+"""AnomalyDetector on synthetic tables and images: quality floors, thresholds, errors, files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import roc_auc_score
+
+import aekit
+from aekit import AnomalyDetector
+
+
+def manifold(n: int, seed: int, d: int = 12) -> np.ndarray:
+    """Points near a curved 2-D surface in ``d`` dimensions, columns on very different scales."""
+    rng = np.random.default_rng(seed)
+    A = np.random.default_rng(99).normal(size=(2, d))
+    z = rng.normal(size=(n, 2))
+    X = np.tanh(z @ A) + 0.05 * rng.normal(size=(n, d))
+    return X * np.logspace(0, 3, d)  # the last column is 1000x the first
+
+
+def off_manifold(n: int, seed: int, d: int = 12) -> np.ndarray:
+    """Rows with the right marginal ranges but broken dependencies between columns."""
+    rng = np.random.default_rng(seed)
+    X = manifold(n, seed + 1, d)
+    return np.stack([rng.permutation(col) for col in X.T], axis=1)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X = manifold(800, 0)
+    return AnomalyDetector(contamination=0.05, random_state=0).fit(X), X
+
+
+def test_manifold_anomalies_found(fitted):
+    det, _ = fitted
+    normal, odd = manifold(500, 1), off_manifold(100, 2)
+    s = det.decision_function(np.vstack([normal, odd]))
+    assert s.shape == (600,)
+    assert roc_auc_score(np.r_[np.zeros(500), np.ones(100)], s) >= 0.97
+    np.testing.assert_allclose(det.score_samples(normal), -det.decision_function(normal))
+
+
+def test_scores_do_not_depend_on_a_columns_scale(fitted):
+    det, X = fitted
+    # One anomalous value in the smallest-scale column must still stand out.
+    row = manifold(50, 3)
+    bumped = row.copy()
+    bumped[:, 0] += 1.0  # 1 unit on a column of range ~2; the last column spans ~2000
+    assert (det.decision_function(bumped) > det.decision_function(row)).mean() >= 0.95
+    per_col = det.explain(bumped)
+    assert per_col.shape == (50, 12)
+    assert (per_col.argmax(axis=1) == 0).mean() >= 0.9
+
+
+def test_contamination_share_flagged_on_new_normals(fitted):
+    det, X = fitted
+    assert det.threshold_ == pytest.approx(np.quantile(det.calibration_scores_, 0.95))
+    new = manifold(4000, 4)
+    assert abs(det.predict(new).mean() - 0.05) < 0.03
+    # On its own training rows the share is about the same or lower (fitted rows).
+    assert det.predict(X).mean() <= 0.08
+    assert set(np.unique(det.predict(off_manifold(50, 5)))) <= {0, 1}
+
+
+def test_conformal_p_values_and_threshold(fitted):
+    det, _ = fitted
+    new = manifold(3000, 6)
+    p = det.p_values(new)
+    assert 0 < p.min() and p.max() <= 1
+    # Roughly uniform on new normal rows: each quarter holds about a quarter.
+    counts = np.histogram(p, bins=4, range=(0, 1))[0] / len(p)
+    np.testing.assert_allclose(counts, 0.25, atol=0.06)
+    proba = det.predict_proba(new[:5])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    conformal = clone(det).set_params(threshold="conformal", contamination=0.1)
+    conformal.fit(manifold(800, 0))
+    both = np.vstack([new, off_manifold(100, 7)])
+    np.testing.assert_array_equal(conformal.predict(both), conformal.p_values(both) <= 0.1)
+    fixed = clone(det).set_params(threshold=5.0, epochs=2).fit(manifold(200, 0))
+    assert fixed.threshold_ == 5.0
+
+
+def test_mixed_type_dataframe():
+    rng = np.random.default_rng(0)
+
+    kinds = np.array(["small", "medium", "large"])
+
+    def rows(n, broken=False):
+        k = rng.integers(0, 3, n)
+        level = 10.0**k
+        if broken:  # the kind says one size, the numbers another
+            k = (k + rng.integers(1, 3, n)) % 3
+        kind = kinds[k]
+        return pd.DataFrame({
+            "kind": kind,
+            "size": level * (1 + 0.05 * rng.normal(size=n)),
+            "weight": 2 * level * (1 + 0.05 * rng.normal(size=n)),
+            "ok": rng.random(n) > 0.3,
+        })  # fmt: skip
+
+    det = AnomalyDetector(random_state=0).fit(rows(1000))
+    test = pd.concat([rows(300), rows(60, broken=True)], ignore_index=True)
+    auc = roc_auc_score(np.r_[np.zeros(300), np.ones(60)], det.decision_function(test))
+    assert auc >= 0.95
+    unseen = rows(5)
+    unseen["kind"] = "gigantic"
+    s = det.decision_function(unseen)  # a level never seen in fit: no crash, high scores
+    assert np.isfinite(s).all() and (s > det.threshold_).all()
+    ex = det.explain(test.head(4))
+    assert list(ex.columns) == ["kind", "size", "weight", "ok"]
+    assert list(det.feature_names_in_) == ["kind", "size", "weight", "ok"]
+
+
+def blobs(n: int, seed: int, corrupt: bool = False) -> np.ndarray:
+    """12x12 images of one soft blob; corrupted ones get a bright 3x3 square in a corner."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:12, :12]
+    cy, cx = rng.uniform(4, 8, size=(2, n, 1, 1))
+    imgs = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / 6.0) + 0.02 * rng.normal(size=(n, 12, 12))
+    if corrupt:
+        imgs[:, 1:4, 8:11] = 1.0
+    return imgs.astype(np.float32)
+
+
+def test_images_corrupted_region_found_and_explained():
+    det = AnomalyDetector(random_state=0, epochs=30).fit(blobs(600, 0))
+    assert det.input_kind_ == "image" and not det.standardize_
+    good, bad = blobs(100, 1), blobs(20, 2, corrupt=True)
+    s = det.decision_function(np.concatenate([good, bad]))
+    assert roc_auc_score(np.r_[np.zeros(100), np.ones(20)], s) >= 0.95
+    maps = det.explain(bad)
+    assert maps.shape == (20, 12, 12)
+    inside = maps[:, 1:4, 8:11].mean(axis=(1, 2))
+    outside = maps.sum(axis=(1, 2)) - maps[:, 1:4, 8:11].sum(axis=(1, 2))
+    assert (inside > 5 * outside / (144 - 9)).all()
+
+
+def test_vae_base_scores_anomalies():
+    det = AnomalyDetector(base="vae", random_state=0).fit(manifold(800, 0))
+    s = det.decision_function(np.vstack([manifold(300, 1), off_manifold(60, 2)]))
+    assert np.isfinite(s).all()
+    assert roc_auc_score(np.r_[np.zeros(300), np.ones(60)], s) >= 0.9
+
+
+def test_template_base_and_ensemble_size():
+    base = aekit.AutoEncoder(hidden=(16,), latent_dim=2, epochs=5)
+    det = AnomalyDetector(base=base, n_estimators=2, random_state=0).fit(manifold(200, 0))
+    assert len(det.estimators_) == 2 and det.estimator_ is det.estimators_[0]
+    assert det.estimators_[0].random_state != det.estimators_[1].random_state
+    assert base.random_state is None and not hasattr(base, "module_")  # template untouched
+
+
+def test_same_seed_same_scores():
+    X = manifold(300, 0)
+    a = AnomalyDetector(random_state=3, epochs=5).fit(X).decision_function(X)
+    b = AnomalyDetector(random_state=3, epochs=5).fit(X).decision_function(X)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_save_load_identical(tmp_path, fitted):
+    det, X = fitted
+    det.save(tmp_path / "det.aekit")
+    again = aekit.load(tmp_path / "det.aekit")
+    np.testing.assert_array_equal(again.decision_function(X), det.decision_function(X))
+    np.testing.assert_array_equal(again.predict(X), det.predict(X))
+    assert again.get_params() == det.get_params()
+
+
+def test_bad_input_errors(fitted):
+    det, X = fitted
+    with pytest.raises(ValueError, match="10 columns|12"):
+        det.decision_function(X[:, :10])
+    bad = X[:5].copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        det.decision_function(bad)
+    with pytest.raises(ValueError, match="Expected 2D array"):
+        AnomalyDetector().fit(np.zeros(50))
+    with pytest.raises(ValueError, match="table .* or images"):
+        AnomalyDetector().fit(np.zeros((20, 2, 2, 2, 2)))
+    with pytest.raises(ValueError, match="minimum of 10"):
+        AnomalyDetector().fit(np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="images have shape"):
+        AnomalyDetector(epochs=1, random_state=0).fit(blobs(40, 0)).decision_function(
+            np.zeros((2, 12, 10))
+        )
+    for params, word in [
+        (dict(contamination=0.9), "contamination"),
+        (dict(threshold="best"), "threshold"),
+        (dict(base="pca"), "base"),
+        (dict(calibration_fraction=0.0), "calibration_fraction"),
+        (dict(n_estimators=0), "n_estimators"),
+        (dict(scaler="minmax"), "scaler"),
+    ]:
+        with pytest.raises(ValueError, match=word):
+            AnomalyDetector(**params).fit(X)
+    with pytest.raises(Exception, match="not fitted"):
+        AnomalyDetector().predict(X)

@@ -1,0 +1,87 @@
+"""Mixed-type table encoding: one-hot levels, unseen categories, scaling, saved state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aekit.anomaly.tabular import MAX_LEVELS, TableEncoder
+
+
+@pytest.fixture
+def frame():
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({
+        "amount": rng.lognormal(size=200),
+        "kind": rng.choice(["a", "b", "c"], 200),
+        "flag": rng.random(200) > 0.5,
+        "count": rng.integers(0, 5, 200),
+    })  # fmt: skip
+
+
+def test_types_groups_and_scaling(frame):
+    enc = TableEncoder().fit(frame)
+    assert enc.numeric_ == [0, 3] and enc.categorical_ == [1, 2]
+    Z = enc.transform(frame)
+    assert Z.shape == (200, 2 + 3 + 2) and Z.dtype == np.float32
+    np.testing.assert_array_equal(enc.groups_, [0, 3, 1, 1, 1, 2, 2])
+    # Robust scaling: the numeric columns have median 0 and IQR 1.
+    q25, q50, q75 = np.percentile(Z[:, 0], [25, 50, 75])
+    assert abs(q50) < 1e-6 and q75 - q25 == pytest.approx(1.0, abs=1e-5)
+    # One-hot blocks hold exactly one 1 per row.
+    np.testing.assert_array_equal(Z[:, 2:5].sum(axis=1), 1.0)
+
+
+def test_unseen_level_and_column_order(frame):
+    enc = TableEncoder().fit(frame)
+    new = frame.head(3).copy()
+    new.loc[new.index[0], "kind"] = "never seen"
+    Z = enc.transform(new[["count", "flag", "kind", "amount"]])  # reordered columns
+    np.testing.assert_array_equal(Z[0, 2:5], 0.0)
+    np.testing.assert_allclose(Z[1:], enc.transform(frame.head(3))[1:])
+
+
+def test_many_levels_get_an_other_column():
+    levels = [f"L{i}" for i in range(100)]
+    col = pd.Series(np.repeat(levels, np.arange(100, 0, -1)))
+    enc = TableEncoder().fit(pd.DataFrame({"c": col}))
+    assert enc.other_ == [True] and enc.n_encoded_ == MAX_LEVELS
+    Z = enc.transform(pd.DataFrame({"c": ["L0", "L99", "brand new"]}))
+    assert Z[0, :-1].sum() == 1 and Z[0, -1] == 0
+    assert Z[1, -1] == 1 and Z[2, -1] == 1
+
+
+def test_state_round_trip(frame):
+    enc = TableEncoder("standard").fit(frame)
+    again = TableEncoder.from_state(*enc.get_state())
+    np.testing.assert_array_equal(again.transform(frame), enc.transform(frame))
+
+
+def test_per_column_sums_one_hot_blocks(frame):
+    enc = TableEncoder().fit(frame)
+    E = np.arange(7.0)[None, :].repeat(2, axis=0)
+    np.testing.assert_array_equal(enc.per_column(E)[0], [0, 2 + 3 + 4, 5 + 6, 1])
+
+
+def test_zero_iqr_column_uses_std():
+    x = np.zeros((100, 1))
+    x[:5] = 1.0
+    enc = TableEncoder().fit(x)
+    assert enc.scale_[0] == pytest.approx(x.std())
+
+
+def test_bad_tables(frame):
+    enc = TableEncoder().fit(frame)
+    with pytest.raises(ValueError, match="lacks the columns"):
+        enc.transform(frame.drop(columns="kind"))
+    bad = frame.copy()
+    bad.loc[0, "amount"] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        enc.transform(bad)
+    with pytest.raises(ValueError, match="2-D"):
+        TableEncoder().fit(np.zeros(5))
+    with pytest.raises(ValueError, match="columns"):
+        TableEncoder().fit(np.zeros((4, 3))).transform(np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="scaler"):
+        TableEncoder("minmax")

@@ -1,0 +1,82 @@
+"""Threshold rules and conformal p-values (pure numpy, no training)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import kstest
+
+from aekit.anomaly.thresholds import (
+    check_contamination,
+    check_threshold,
+    conformal_p_values,
+    conformal_threshold,
+    quantile_threshold,
+)
+
+
+def test_quantile_threshold_flags_the_contamination_share():
+    rng = np.random.default_rng(0)
+    cal = rng.normal(size=5000)
+    new = rng.normal(size=20000)
+    thr = quantile_threshold(cal, 0.05)
+    assert abs((new > thr).mean() - 0.05) < 0.01
+
+
+def test_conformal_p_values_are_uniform_on_exchangeable_normals():
+    rng = np.random.default_rng(1)
+    cal = rng.exponential(size=999)
+    p = conformal_p_values(cal, rng.exponential(size=5000))
+    assert p.min() >= 1 / 1000 and p.max() <= 1.0
+    assert kstest(p, "uniform").pvalue > 0.01
+    # Validity at a few levels: P(p <= a) <= a (up to sampling error).
+    for a in (0.01, 0.05, 0.2):
+        assert (p <= a).mean() <= a + 3 * np.sqrt(a * (1 - a) / 5000)
+
+
+def test_conformal_threshold_matches_p_value_rule():
+    rng = np.random.default_rng(2)
+    cal = np.round(rng.normal(size=200), 1)  # ties on purpose
+    s = np.round(rng.normal(scale=2, size=3000), 1)
+    for a in (0.005, 0.01, 0.05, 0.1, 0.5):
+        thr = conformal_threshold(cal, a)
+        np.testing.assert_array_equal(s > thr, conformal_p_values(cal, s) <= a)
+
+
+def test_conformal_threshold_too_strict_level_flags_nothing():
+    assert conformal_threshold(np.arange(10.0), 0.05) == np.inf
+
+
+def test_anomalies_get_small_p_values():
+    cal = np.random.default_rng(3).normal(size=500)
+    p = conformal_p_values(cal, np.array([10.0, -10.0]))
+    assert p[0] == pytest.approx(1 / 501)
+    assert p[1] == 1.0
+
+
+@pytest.mark.parametrize("bad", [0, -0.1, 0.7, "x", None, True, np.nan])
+def test_bad_contamination(bad):
+    with pytest.raises(ValueError, match="contamination"):
+        check_contamination(bad)
+
+
+@pytest.mark.parametrize("bad", ["quantile", np.inf, None, [1.0]])
+def test_bad_threshold(bad):
+    with pytest.raises(ValueError, match="threshold"):
+        check_threshold(bad)
+
+
+def test_empty_or_nan_calibration():
+    with pytest.raises(ValueError, match="calibration"):
+        quantile_threshold(np.array([]), 0.1)
+    with pytest.raises(ValueError, match="NaN"):
+        conformal_p_values(np.array([1.0, np.nan]), np.array([0.0]))
+
+
+def test_max_threshold_and_series_rules():
+    from aekit.anomaly.thresholds import SERIES_THRESHOLD_RULES, max_threshold
+
+    assert max_threshold(np.array([0.5, 2.0, 1.0])) == 3.0
+    assert check_threshold("max", SERIES_THRESHOLD_RULES) == "max"
+    with pytest.raises(ValueError, match="threshold"):
+        check_threshold("max")  # not a rule of the table detector

@@ -1,0 +1,98 @@
+"""TimeSeriesDetector on synthetic series: spikes and level shifts found, per-step scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import aekit
+from aekit import TimeSeriesDetector
+
+PERIOD = 40
+
+
+def seasonal(n: int, seed: int, channels: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)[:, None]
+    phase = np.arange(channels)[None, :]
+    return np.sin(2 * np.pi * t / PERIOD + phase) + 0.05 * rng.normal(size=(n, channels))
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    train = seasonal(2000, 0)[:, 0]
+    return TimeSeriesDetector(random_state=0).fit(train)
+
+
+def test_window_from_period_and_spike_found(fitted):
+    assert fitted.window_ == PERIOD
+    assert fitted.threshold_ == pytest.approx(1.5 * fitted.calibration_scores_.max())
+    test = seasonal(1500, 1)[:, 0]
+    test[700:703] += 2.5  # a short spike
+    s = fitted.decision_function(test)
+    assert s.shape == (1500,)
+    assert 690 <= int(np.argmax(s)) <= 712
+    flagged = np.flatnonzero(fitted.predict(test))
+    assert len(flagged) and np.isin(np.arange(700, 703), flagged).any()
+    # No false alarm away from the spike.
+    far = np.r_[0:650, 760:1500]
+    assert fitted.predict(test)[far].sum() == 0
+
+
+def test_level_shift_found(fitted):
+    test = seasonal(1500, 2)[:, 0]
+    test[900:1000] += 1.5
+    s = fitted.decision_function(test)
+    inside, outside = s[900:1000], np.r_[s[:850], s[1050:]]
+    assert np.median(inside) > np.quantile(outside, 0.99)
+    assert fitted.predict(test)[900:1000].mean() > 0.3
+
+
+def test_multivariate_channel_break():
+    train = seasonal(1500, 3, channels=3)
+    det = TimeSeriesDetector(window=32, epochs=15, random_state=0).fit(pd.DataFrame(train))
+    assert det.n_channels_ == 3 and det.window_ == 32
+    test = seasonal(800, 4, channels=3)
+    test[400:440, 2] = test[400:440, 0]  # channel 2 copies channel 0: relation broken
+    s = det.decision_function(test)
+    assert s[400:440].mean() > 3 * np.median(s)
+    ex = det.explain(test)
+    assert ex.shape == (800, 3)
+    assert ex[400:440].mean(axis=0).argmax() == 2
+
+
+def test_p_values_and_conformal_threshold():
+    train = seasonal(1200, 5)[:, 0]
+    det = TimeSeriesDetector(window=20, epochs=5, threshold="conformal", contamination=0.05,
+                             random_state=0).fit(train)  # fmt: skip
+    test = seasonal(500, 6)[:, 0]
+    np.testing.assert_array_equal(det.predict(test), det.p_values(test) <= 0.05)
+
+
+def test_save_load_identical(tmp_path, fitted):
+    fitted.save(tmp_path / "ts.aekit")
+    again = aekit.load(tmp_path / "ts.aekit")
+    x = seasonal(300, 7)[:, 0]
+    np.testing.assert_array_equal(again.decision_function(x), fitted.decision_function(x))
+    assert again.window_ == fitted.window_
+
+
+def test_in_sample_calibration_for_short_series():
+    det = TimeSeriesDetector(window=30, epochs=2, random_state=0).fit(seasonal(80, 8)[:, 0])
+    assert det.calibration_in_sample_
+
+
+def test_bad_series(fitted):
+    with pytest.raises(ValueError, match="fewer than the window"):
+        fitted.decision_function(np.zeros(10))
+    with pytest.raises(ValueError, match="2 features"):
+        fitted.decision_function(np.zeros((100, 2)))
+    with pytest.raises(ValueError, match="NaN"):
+        fitted.decision_function(np.r_[np.zeros(100), np.nan])
+    with pytest.raises(ValueError, match="two windows"):
+        TimeSeriesDetector(window=60).fit(np.zeros(100))
+    with pytest.raises(ValueError, match="window"):
+        TimeSeriesDetector(window=1).fit(np.zeros(100))
+    with pytest.raises(ValueError, match="numeric"):
+        TimeSeriesDetector().fit(pd.DataFrame({"t": ["a"] * 100, "v": np.zeros(100)}))

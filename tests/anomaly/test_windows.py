@@ -1,0 +1,79 @@
+"""Sliding windows, period detection, window errors back to steps, and series F1 scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aekit.anomaly.metrics import best_f1, event_f1, point_adjust, point_adjusted_f1, runs
+from aekit.anomaly.windows import (
+    DEFAULT_WINDOW,
+    choose_window,
+    detect_period,
+    sliding_windows,
+    windows_to_steps,
+)
+
+
+def test_sliding_windows_layout():
+    x = np.arange(20.0).reshape(10, 2)
+    W = sliding_windows(x, 4)
+    assert W.shape == (7, 2, 4)
+    np.testing.assert_array_equal(W[2, 1], x[2:6, 1])
+    assert sliding_windows(x, 4, stride=3).shape == (3, 2, 4)
+    with pytest.raises(ValueError, match="fewer than the window"):
+        sliding_windows(x, 11)
+
+
+def test_windows_to_steps_inverts_windowing():
+    x = np.random.default_rng(0).normal(size=(50, 3))
+    np.testing.assert_allclose(windows_to_steps(sliding_windows(x, 8), 50), x)
+    strided = windows_to_steps(sliding_windows(x, 8, stride=4), 50, stride=4)
+    np.testing.assert_allclose(strided[:48], x[:48])
+    assert np.isnan(strided[48:]).all()  # not covered by any window
+
+
+@pytest.mark.parametrize("period", [24, 50, 96])
+def test_detect_period_of_noisy_seasonal_series(period):
+    rng = np.random.default_rng(period)
+    t = np.arange(3000)
+    x = np.sin(2 * np.pi * t / period) + 0.3 * rng.normal(size=t.size) + 1e-4 * t
+    assert abs(detect_period(x[:, None]) - period) <= 1
+
+
+def test_no_period_in_noise_or_constants():
+    rng = np.random.default_rng(0)
+    assert detect_period(rng.normal(size=(2000, 1))) is None
+    assert detect_period(np.ones((100, 2))) is None
+    assert choose_window(rng.normal(size=(2000, 1))) == DEFAULT_WINDOW
+
+
+def test_long_period_gives_a_fraction_of_it():
+    t = np.arange(4032)
+    x = np.sin(2 * np.pi * t / 288)[:, None]
+    assert choose_window(x) == 96
+
+
+def test_runs_and_point_adjust():
+    y = np.array([0, 1, 1, 1, 0, 0, 1, 1, 0])
+    p = np.array([0, 0, 1, 0, 0, 1, 0, 0, 0])
+    assert runs(y) == [(1, 4), (6, 8)]
+    np.testing.assert_array_equal(point_adjust(y, p), [0, 1, 1, 1, 0, 1, 0, 0, 0])
+    # adjusted: TP 3, FP 1, FN 2 -> precision 3/4, recall 3/5
+    assert point_adjusted_f1(y, p) == pytest.approx(2 * 0.75 * 0.6 / 1.35)
+    # events: 1 of 2 hit; flagged runs: 1 of 2 touch an event
+    assert event_f1(y, p) == pytest.approx(0.5)
+    assert event_f1(y, np.zeros_like(y)) == 0.0
+    assert event_f1(y, y) == 1.0
+
+
+def test_best_f1_is_an_upper_bound_on_any_threshold():
+    rng = np.random.default_rng(0)
+    y = np.zeros(500, dtype=int)
+    y[200:220] = 1
+    s = rng.normal(size=500) + 3 * y
+    f, thr = best_f1(y, s)
+    assert f >= event_f1(y, s > np.quantile(s, 0.9))
+    assert f == pytest.approx(event_f1(y, s > thr))
+    with pytest.raises(ValueError, match="steps"):
+        event_f1(y, s[:10] > 0)
