@@ -1,0 +1,242 @@
+"""Options and helpers shared by the commands: data options, model loading, output files.
+
+Only the standard library is imported at module level (``aekit --help`` must
+stay fast); numpy, pandas and the readers come in inside the functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from aekit.cli._errors import CLIError
+
+#: Suffixes a table output may have; anything else is refused.
+TABLE_OUTPUTS = (".csv", ".tsv", ".parquet", ".npy")
+
+
+# ------------------------------------------------------------------- parsing
+def image_size(value: str) -> tuple[int, int]:
+    """'28' or '28x28' or '32,24' -> (height, width)."""
+    parts = value.lower().replace(",", "x").split("x")
+    try:
+        size = tuple(int(p) for p in parts)
+    except ValueError:
+        size = ()
+    if len(size) == 1:
+        size = size * 2
+    if len(size) != 2 or min(size) < 1:
+        raise argparse.ArgumentTypeError(f"expected HEIGHTxWIDTH or one size, got {value!r}")
+    return size  # type: ignore[return-value]
+
+
+def column_list(value: str) -> list[str]:
+    """'a,b,c' -> ['a', 'b', 'c']."""
+    return [c.strip() for c in value.split(",") if c.strip()]
+
+
+def positive_int(value: str) -> int:
+    """An integer >= 1."""
+    try:
+        v = int(value)
+    except ValueError:
+        v = 0
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return v
+
+
+def fraction(value: str) -> float:
+    """A number in (0, 0.5]."""
+    try:
+        v = float(value)
+    except ValueError:
+        v = -1.0
+    if not 0 < v <= 0.5:
+        raise argparse.ArgumentTypeError(f"expected a share in (0, 0.5], got {value!r}")
+    return v
+
+
+def add_data_options(parser: argparse.ArgumentParser, series: bool = True) -> None:
+    """--label-column, --drop-columns, --sep, --image-size, --color, --timestamp-column."""
+    g = parser.add_argument_group("data options")
+    g.add_argument("--label-column", metavar="NAME",
+                   help="column with labels: left out of the features (classes colour the "
+                   "latent map; 0/1 anomaly labels give ROC curves)")
+    g.add_argument("--drop-columns", type=column_list, action="extend", default=[],
+                   metavar="A,B", help="columns to leave out (ids, free text), comma-separated")
+    g.add_argument("--sep", help="field separator of a text table (default: comma; tab for .tsv)")
+    g.add_argument("--image-size", type=image_size, metavar="HxW",
+                   help="resize the images of a folder to this size (default: the model's, "
+                   "or the images' own size when they all agree)")
+    g.add_argument("--color", choices=("grayscale", "rgb"), default=None,
+                   help="read images as grayscale (default) or RGB")  # fmt: skip
+    if series:
+        g.add_argument("--timestamp-column", metavar="NAME",
+                       help="read the table as a time series ordered by this column")
+
+
+def add_output_option(parser: argparse.ArgumentParser, what: str, required: bool = False) -> None:
+    """-o/--output for a result table."""
+    parser.add_argument("-o", "--output", required=required, metavar="FILE",
+                        help=f"{what} (.csv, .tsv, .parquet or .npy; default: CSV on stdout)")
+
+
+# --------------------------------------------------------------------- output
+def say(args: argparse.Namespace, message: str) -> None:
+    """A status line on stderr, unless --quiet (stdout stays free for results)."""
+    if not args.quiet:
+        print(message, file=sys.stderr)
+
+
+def verbosity(args: argparse.Namespace) -> int:
+    """Estimator ``verbose``: a progress bar on a terminal, nothing when quiet."""
+    return 0 if args.quiet else 1
+
+
+def check_output_path(path: str | None, allowed: tuple[str, ...] = TABLE_OUTPUTS) -> None:
+    """Refuse an output suffix we cannot write, before any long work starts."""
+    if path is None:
+        return
+    suffix = Path(path).suffix.lower()
+    if suffix not in allowed:
+        raise CLIError(f"{path}: cannot write {suffix or 'files without a suffix'}; "
+                       f"use one of {', '.join(allowed)}", 2)  # fmt: skip
+
+
+def write_table(frame, path: str | None) -> None:
+    """Write a DataFrame as CSV on stdout or to a .csv/.tsv/.parquet/.npy file."""
+    import numpy as np
+
+    if path is None:
+        frame.to_csv(sys.stdout, index=False)
+        return
+    check_output_path(path)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    suffix = out.suffix.lower()
+    if suffix == ".npy":
+        np.save(out, frame.to_numpy())
+    elif suffix == ".parquet":
+        try:
+            frame.to_parquet(out, index=False)
+        except ImportError as e:
+            raise CLIError("writing Parquet needs pyarrow: pip install pyarrow", 3) from e
+    else:
+        frame.to_csv(out, index=False, sep="\t" if suffix == ".tsv" else ",")
+
+
+# ---------------------------------------------------------------------- input
+def read_options(args: argparse.Namespace, allow_text: bool = False, image_size=None,
+                 color: str | None = None):  # fmt: skip
+    """The :class:`~aekit.readers.ReadOptions` given on the command line."""
+    from aekit.readers import ReadOptions
+
+    return ReadOptions(
+        label_column=args.label_column,
+        drop_columns=tuple(args.drop_columns),
+        sep=args.sep,
+        image_size=args.image_size or image_size,
+        color=args.color or color or "grayscale",
+        timestamp_column=getattr(args, "timestamp_column", None),
+        allow_text=allow_text,
+    )
+
+
+def load_model(path: str):
+    """Load a model file; a missing or bad file is a one-line error."""
+    if not Path(path).is_file():
+        raise CLIError(f"{path}: no such model file")
+    from aekit.io import load
+
+    return load(path)
+
+
+def feature_names(model: Any) -> list[str] | None:
+    """Column names the model was fitted on, if it was fitted on a table with names."""
+    names = getattr(model, "feature_names_in_", None)
+    return None if names is None else [str(n) for n in names]
+
+
+def sample_shape(model: Any) -> tuple[int, ...] | None:
+    """Per-sample shape a model expects (an image's (H, W) or (C, H, W)), if it knows one."""
+    for attr in ("image_shape_", "input_shape_"):
+        shape = getattr(model, attr, None)
+        if shape is not None:
+            return tuple(int(s) for s in shape)
+    return None
+
+
+def accepts_text(model: Any) -> bool:
+    """Whether the model encodes text (categorical) columns itself."""
+    return hasattr(model, "encoder_") or type(model).__name__ == "AnomalyDetector"
+
+
+def image_read_settings(model: Any) -> tuple[tuple[int, int] | None, str | None]:
+    """Image size and colour to read a folder with, from the model's input shape."""
+    shape = sample_shape(model)
+    if shape is None or len(shape) not in (2, 3):
+        return None, None
+    color = "rgb" if len(shape) == 3 and shape[0] == 3 else "grayscale"
+    return (shape[-2], shape[-1]), color
+
+
+def match_model(model: Any, data, args: argparse.Namespace):
+    """The features of ``data`` the way ``model`` takes them, or a one-line error.
+
+    Tables are checked against the model's column names (missing ones are an
+    error, extra ones are left out with a note); arrays and images against
+    its sample shape.
+    """
+    import numpy as np
+
+    X = data.X
+    names = feature_names(model)
+    if hasattr(X, "columns"):
+        if names is not None:
+            from aekit.readers import check_columns
+
+            X, extra = check_columns(X, names, data.source)
+            if extra:
+                say(args, f"note: columns not used by the model are left out: {', '.join(extra)}")
+            return X
+        X = X.to_numpy(dtype=float)
+    expected = getattr(model, "n_features_in_", None)
+    shape = sample_shape(model)
+    got = X.shape[1:]
+    if shape is not None and len(shape) >= 2 and tuple(got) != shape:
+        if int(np.prod(got)) == int(np.prod(shape)):
+            return np.asarray(X).reshape(len(X), *shape)
+        hint = " (pass --image-size)" if data.kind == "images" else ""
+        raise CLIError(f"{data.source}: samples have shape {tuple(got)}, the model was trained "
+                       f"on shape {shape}{hint}")  # fmt: skip
+    if expected is not None and len(got) == 1 and got[0] != expected:
+        raise CLIError(f"{data.source}: {got[0]} feature columns, but the model was trained on "
+                       f"{expected}")  # fmt: skip
+    return X
+
+
+def read_for_model(args: argparse.Namespace, model: Any, path: str):
+    """Read ``path`` with the command's data options, shaped for ``model``.
+
+    Returns
+    -------
+    (X, Dataset)
+    """
+    from aekit.readers import read_data
+
+    size, color = image_read_settings(model)
+    data = read_data(path, read_options(args, accepts_text(model), size, color))
+    return match_model(model, data, args), data
+
+
+def id_columns(data, n: int) -> dict[str, Any]:
+    """Columns that identify output rows: file names, timestamps, labels."""
+    cols: dict[str, Any] = {}
+    if data.index is not None and len(data.index) == n:
+        cols["file" if data.kind == "images" else "timestamp"] = data.index
+    if data.y is not None and len(data.y) == n:
+        cols["label"] = data.y
+    return cols

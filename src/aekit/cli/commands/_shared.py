@@ -1,0 +1,84 @@
+"""Helpers used by more than one command (not a command itself: the name starts with _)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from aekit.cli._errors import CLIError
+
+
+def model_label(model: Any) -> str:
+    """'an AutoEncoder', 'a VAE'..."""
+    name = type(model).__name__
+    return f"{'an' if name[0] in 'AEIOU' else 'a'} {name}"
+
+
+def require_autoencoder(model: Any, command: str) -> Any:
+    """The model itself if it is an AutoEncoder/VAE, else a one-line error."""
+    if not (hasattr(model, "module_") and hasattr(model, "transform")):
+        raise CLIError(f"`aekit {command}` needs an AutoEncoder or VAE model, but the file "
+                       f"holds {model_label(model)}")  # fmt: skip
+    return model
+
+
+def is_window_model(model: Any) -> bool:
+    """Whether the model takes series windows (a conv1d autoencoder)."""
+    cfg = getattr(getattr(model, "module_", None), "config", None)
+    return getattr(cfg, "architecture", None) == "conv1d"
+
+
+def autoencoder_input(args: argparse.Namespace, model: Any):
+    """Rows of ``args.data`` for an autoencoder: the table/images, or windows of a series.
+
+    Returns
+    -------
+    X : ndarray or DataFrame
+    ids : dict of str to array
+        Columns identifying each output row (file, timestamp, label).
+    y : ndarray or None
+        Labels, passed to a conditional VAE.
+    """
+    from aekit.cli._options import id_columns, match_model, read_for_model, read_options
+
+    conditional = bool(len(getattr(model, "classes_", ())))
+    if is_window_model(model):
+        import numpy as np
+
+        from aekit.readers import read_data, sliding_windows
+
+        data = read_data(args.data, read_options(args))
+        length, stride = int(model.input_shape_[-1]), getattr(args, "stride", 1)
+        values = np.asarray(data.X, dtype=float)
+        X = sliding_windows(values, length, stride)  # (n, C, L)
+        X = match_model(model, type(data)(X=X, kind="array", source=data.source), args)
+        ends = np.arange(length - 1, len(values), stride)[: len(X)]
+        ids = {"timestamp" if data.index is not None else "end_step":
+               (data.index[ends] if data.index is not None else ends)}  # fmt: skip
+        return X, ids, None
+    X, data = read_for_model(args, model, args.data)
+    y = data.y
+    if conditional and y is None:
+        raise CLIError("this VAE is conditional: give the classes with --label-column")
+    ids = id_columns(data, len(X))
+    return X, ids, y if conditional else None
+
+
+def write_images(images, names, folder: str) -> None:
+    """Write ``(n, H, W)`` / ``(n, C, H, W)`` arrays in [0, 1] as PNG files under ``folder``.
+
+    Values outside [0, 1] are clipped (images read from files are in [0, 1]).
+    """
+    import numpy as np
+    from PIL import Image
+
+    out = Path(folder)
+    arr = np.asarray(images, dtype=float)
+    if arr.ndim == 4:
+        arr = arr[:, 0] if arr.shape[1] == 1 else np.moveaxis(arr, 1, -1)
+    arr = (np.clip(arr, 0.0, 1.0) * 255).round().astype(np.uint8)
+    for a, name in zip(arr, names):
+        path = out / Path(str(name)).with_suffix(".png")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(a).save(path)

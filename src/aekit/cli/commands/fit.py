@@ -1,0 +1,200 @@
+"""``aekit fit DATA -o MODEL``: train an autoencoder, VAE or anomaly detector and save it."""
+
+from __future__ import annotations
+
+import argparse
+
+from aekit.cli._options import add_data_options, fraction, positive_int
+
+NAME = "fit"
+ORDER = 20
+HELP = "train a model on a data file and save it"
+DESCRIPTION = """Train on DATA and save the model file. --model picks the autoencoder:
+  ae           plain autoencoder (default)
+  vae          variational autoencoder (samples with `aekit sample`; with
+               --label-column and --conditional, a conditional VAE)
+  dae          denoising autoencoder (--noise, default 0.2)
+  sparse       sparse autoencoder (--sparsity, default 0.001)
+  contractive  contractive autoencoder (--contractive, default 0.01)
+--anomaly trains an anomaly detector on normal data instead (tables with text
+columns, images, or a time series with --timestamp-column); score new data
+with `aekit score`. A table keeps its column names in the model, so later
+commands check that the columns match.
+
+examples:
+  aekit fit data.csv -o model.aekit --latent-dim 8
+  aekit fit images/ -o vae.aekit --model vae --image-size 28x28
+  aekit fit normal.csv -o detector.aekit --anomaly --contamination 0.01
+  aekit fit machine.csv -o ts.aekit --anomaly --timestamp-column timestamp --window 64"""
+
+MODELS = ("ae", "vae", "dae", "sparse", "contractive")
+#: Strength of the defining term of each variant when not given.
+VARIANT_DEFAULTS = {"dae": ("noise", 0.2), "sparse": ("sparsity", 1e-3),
+                    "contractive": ("contractive", 1e-2)}  # fmt: skip
+
+
+def latent(value: str):
+    """'auto' or a positive integer."""
+    return "auto" if value == "auto" else positive_int(value)
+
+
+def sizes(value: str) -> tuple[int, ...]:
+    """'256,64' -> (256, 64)."""
+    return tuple(positive_int(v) for v in value.split(",") if v.strip())
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """The model options, shared with `aekit tune`."""
+    g = parser.add_argument_group("model options")
+    g.add_argument("--model", choices=MODELS, default="ae", help="which autoencoder (default: ae)")
+    g.add_argument("--latent-dim", type=latent, metavar="N|auto",
+                   help="code size; 'auto' tries several and keeps the smallest good one")
+    g.add_argument("--hidden", type=sizes, metavar="N,N",
+                   help="hidden layer sizes (dense) or channels (conv), widest first")
+    g.add_argument("--architecture", choices=("auto", "dense", "conv2d", "conv1d"),
+                   default="auto", help="network type (default: dense for tables, conv2d for "
+                   "images, conv1d for series windows)")
+    g.add_argument("--epochs", type=positive_int, help="maximum epochs (early stopping applies)")
+    g.add_argument("--batch-size", type=positive_int)
+    g.add_argument("--lr", type=float, help="learning rate")
+    g.add_argument("--patience", type=int, help="early-stopping patience in epochs (0: off)")
+    g.add_argument("--noise", type=float, help="input corruption of a denoising autoencoder")
+    g.add_argument("--sparsity", type=float, help="L1 weight on the code (sparse autoencoder)")
+    g.add_argument("--contractive", type=float, help="contractive penalty weight")
+    g.add_argument("--beta", type=float, help="KL weight of a VAE (beta-VAE when > 1)")
+    g.add_argument("--conditional", action="store_true",
+                   help="VAE conditioned on the --label-column classes")
+    g.add_argument("--window", type=positive_int, metavar="STEPS",
+                   help="window length for a time series (default for --anomaly: from the "
+                   "series' period; required otherwise)")
+    g.add_argument("--stride", type=positive_int, default=1,
+                   help="steps between training windows of a series (default: 1)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", metavar="DATA",
+                        help="CSV/TSV/Parquet table, .npy/.npz array or folder of images")
+    parser.add_argument("-o", "--output", required=True, metavar="MODEL",
+                        help="model file to write (e.g. model.aekit)")
+    add_model_options(parser)
+    g = parser.add_argument_group("anomaly detection")
+    g.add_argument("--anomaly", action="store_true",
+                   help="train an anomaly detector on normal data")
+    g.add_argument("--contamination", type=fraction, default=0.01,
+                   help="share of normal rows expected above the threshold (default: 0.01)")
+    g.add_argument("--threshold", default="contamination", metavar="RULE",
+                   help="'contamination' (default), 'conformal' (p-values) or a fixed score")
+    add_data_options(parser)
+
+
+def autoencoder(args: argparse.Namespace, **overrides):
+    """The unfitted AutoEncoder/VAE the model options describe."""
+    from aekit import VAE, AutoEncoder
+
+    params = {"latent_dim": args.latent_dim, "hidden": args.hidden, "epochs": args.epochs,
+              "batch_size": args.batch_size, "lr": args.lr, "noise": args.noise,
+              "sparsity": args.sparsity, "contractive": args.contractive,
+              "architecture": args.architecture}  # fmt: skip
+    if args.patience is not None:
+        params["patience"] = args.patience or None
+    if args.model in VARIANT_DEFAULTS:
+        key, default = VARIANT_DEFAULTS[args.model]
+        params[key] = default if params[key] is None else params[key]
+    params = {k: v for k, v in params.items() if v is not None}
+    params.update(random_state=args.seed, device=args.device, verbose=0 if args.quiet else 1)
+    params.update(overrides)
+    if args.model == "vae":
+        if args.beta is not None:
+            params["beta"] = args.beta
+        return VAE(**params)
+    if args.beta is not None or args.conditional:
+        raise ValueError("--beta and --conditional need --model vae")
+    return AutoEncoder(**params)
+
+
+def _threshold(value: str):
+    if value in ("contamination", "conformal"):
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"--threshold must be 'contamination', 'conformal' or a number, "
+                         f"got {value!r}") from None  # fmt: skip
+
+
+def detector(args: argparse.Namespace, series: bool):
+    """The unfitted AnomalyDetector or TimeSeriesDetector the options describe."""
+    common = dict(contamination=args.contamination, threshold=_threshold(args.threshold),
+                  random_state=args.seed, device=args.device,
+                  verbose=0 if args.quiet else 1)  # fmt: skip
+    own = {"latent_dim": args.latent_dim if args.latent_dim != "auto" else None,
+           "hidden": args.hidden, "epochs": args.epochs}  # fmt: skip
+    own = {k: v for k, v in own.items() if v is not None}
+    if series:
+        from aekit import TimeSeriesDetector
+
+        return TimeSeriesDetector(window=args.window, **own, **common)
+    from aekit import AnomalyDetector
+
+    if args.model in ("ae", "vae") and not any(
+        getattr(args, k) is not None for k in ("batch_size", "lr", "noise", "sparsity",
+                                               "contractive", "beta", "patience")):  # fmt: skip
+        return AnomalyDetector(base="autoencoder" if args.model == "ae" else "vae", **own,
+                               **common)  # fmt: skip
+    # A variant or a training setting: the detector uses this template for every member.
+    return AnomalyDetector(base=autoencoder(args), **common)
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from aekit.cli._errors import CLIError
+    from aekit.cli._options import read_options, say
+    from aekit.readers import read_data, sliding_windows
+
+    data = read_data(args.data, read_options(args, allow_text=args.anomaly))
+    series = data.kind == "series"
+    X, y = data.X, data.y
+    if args.anomaly:
+        model = detector(args, series)
+        model.fit(X)
+        if series and hasattr(X, "columns"):
+            # The value columns are the model's input schema, checked by `aekit score`.
+            model.feature_names_in_ = np.asarray(X.columns, dtype=object)
+    else:
+        if series:
+            if args.window is None:
+                raise CLIError("a time series needs --window (the window length in steps)", 2)
+            X = sliding_windows(np.asarray(X, float), args.window, args.stride)
+            model = autoencoder(args, **({} if args.architecture != "auto"
+                                         else {"architecture": "conv1d"}))  # fmt: skip
+        else:
+            model = autoencoder(args)
+        if args.conditional:
+            if y is None:
+                raise CLIError("--conditional needs the classes: give --label-column", 2)
+            model.fit(X, y)
+        else:
+            model.fit(X)
+    from aekit.io import save
+
+    save(model, args.output)
+    say(args, _summary(model, data, args.output))
+    return 0
+
+
+def _summary(model, data, path: str) -> str:
+    from aekit.report.summary import autoencoders_of
+
+    nets = autoencoders_of(model)
+    rows = len(data.X)
+    unit = "steps" if data.kind == "series" else "rows"
+    text = f"trained {type(model).__name__} on {rows} {unit}"
+    if nets:
+        ae = nets[0]
+        text += f", {ae.latent_dim_}-D code, {ae.n_epochs_} epochs"
+        if ae.history_.get("val_loss"):
+            text += f", validation loss {ae.history_['val_loss'][ae.best_epoch_ - 1]:.4g}"
+    if hasattr(model, "threshold_"):
+        text += f", threshold {model.threshold_:.4g}"
+    return text + f"; saved to {path}"

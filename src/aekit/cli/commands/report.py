@@ -1,0 +1,64 @@
+"""``aekit report MODEL DATA -o report.html``: the HTML report of a model on data."""
+
+from __future__ import annotations
+
+import argparse
+
+from aekit.cli._options import add_data_options, image_size, positive_int
+
+NAME = "report"
+ORDER = 80
+HELP = "write an HTML report of a model on data"
+DESCRIPTION = """Write one self-contained HTML file (figures embedded, no network needed) about
+MODEL on DATA: data summary, loss curves, reconstructions, latent map, the
+comparison with PCA (reduction) or IsolationForest (anomalies), score histogram
+and ROC/PR curves (with 0/1 labels), the series with flagged spans, VAE samples.
+
+examples:
+  aekit report model.aekit test.csv -o report.html --label-column digit --train train.csv
+  aekit report detector.aekit test.csv -o report.html --label-column is_anomaly
+  aekit report model.aekit digits.npz -o report.html --image-shape 8x8"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL", help="model file written by `aekit fit`")
+    parser.add_argument("data", metavar="DATA", help="data to report on (e.g. a test set)")
+    parser.add_argument("-o", "--output", default="report.html", metavar="HTML",
+                        help="report file (default: report.html)")
+    parser.add_argument("--train", metavar="DATA",
+                        help="training data: the baselines are fitted on it (else on DATA)")
+    parser.add_argument("--title", help="report title")
+    parser.add_argument("--image-shape", type=image_size, metavar="HxW",
+                        help="draw table rows as images of this shape (e.g. 8x8 digits)")
+    parser.add_argument("--latent-map", choices=("pca", "tsne"), default="pca",
+                        help="how codes of more than 2 dimensions are drawn (default: pca)")
+    parser.add_argument("--max-rows", type=positive_int, default=5000,
+                        help="rows drawn at random from larger data (default: 5000)")
+    add_data_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from aekit.cli._options import load_model, read_for_model, say
+    from aekit.cli.commands._shared import is_window_model
+    from aekit.report import make_report
+
+    model = load_model(args.model)
+    if is_window_model(model):
+        from aekit.cli.commands._shared import autoencoder_input
+
+        X, _, _ = autoencoder_input(args, model)
+        data_y, index = None, None
+    else:
+        X, data = read_for_model(args, model, args.data)
+        data_y, index = data.y, data.index
+    X_train = None
+    if args.train is not None:
+        X_train, _ = read_for_model(args, model, args.train)
+    path = make_report(
+        model, X, data_y, args.output, title=args.title, X_train=X_train,
+        timestamps=index if type(model).__name__ == "TimeSeriesDetector" else None,
+        image_shape=args.image_shape, latent_map=args.latent_map, max_rows=args.max_rows,
+        source=args.data, random_state=args.seed,
+    )  # fmt: skip
+    say(args, f"wrote {path}")
+    return 0

@@ -1,0 +1,73 @@
+"""``aekit tune DATA -o MODEL``: search the hyperparameters (Optuna), save the best model."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from aekit.cli._options import add_data_options, positive_int
+
+NAME = "tune"
+ORDER = 70
+HELP = "search hyperparameters with Optuna and save the best model"
+DESCRIPTION = """Try settings of the autoencoder (depth, width, learning rate, batch size,
+dropout, weight decay, activation, noise; the code size too unless
+--latent-dim fixes it) on part of DATA, score each trial by the reconstruction
+error on the rest, stop bad trials early, and save the best model refitted on
+all of DATA. Needs Optuna (pip install 'aekit[tune]').
+
+examples:
+  aekit tune data.csv -o best.aekit --n-trials 30
+  aekit tune data.csv -o best.aekit --timeout 600 --latent-dim 8"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from aekit.cli.commands.fit import add_model_options
+
+    parser.add_argument("data", metavar="DATA", help="CSV/TSV/Parquet, .npy/.npz or image folder")
+    parser.add_argument("-o", "--output", required=True, metavar="MODEL",
+                        help="model file for the best model")
+    g = parser.add_argument_group("search")
+    g.add_argument("--n-trials", type=positive_int, default=20,
+                   help="trials to run (default: 20)")
+    g.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="start no new trial after this many seconds")
+    add_model_options(parser)
+    add_data_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from aekit.cli._errors import CLIError
+    from aekit.cli._options import read_options, say
+    from aekit.cli.commands.fit import autoencoder
+    from aekit.io import save
+    from aekit.readers import read_data, sliding_windows
+    from aekit.tuning import tune
+
+    data = read_data(args.data, read_options(args))
+    X = data.X
+    overrides = {}
+    if data.kind == "series":
+        if args.window is None:
+            raise CLIError("a time series needs --window (the window length in steps)", 2)
+        X = sliding_windows(np.asarray(X, float), args.window, args.stride)
+        overrides = {"architecture": "conv1d"} if args.architecture == "auto" else {}
+    template = autoencoder(args, **overrides)
+    template.set_params(verbose=0)  # one bar for the search, not one per trial
+    y = data.y if args.conditional else None
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # the bar and the summary say enough
+    bar = not args.quiet and sys.stderr.isatty()
+    best, study = tune(template, X, y, n_trials=args.n_trials, timeout=args.timeout,
+                       random_state=args.seed, show_progress_bar=bar)  # fmt: skip
+    save(best, args.output)
+    params = study.best_trial.user_attrs.get("params", study.best_trial.params)
+    shown = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                      for k, v in params.items())
+    done = len(study.trials)
+    say(args, f"{done} trials; best held-out error {study.best_value:.4g} with {shown}; "
+        f"saved to {args.output}")  # fmt: skip
+    return 0

@@ -1,0 +1,330 @@
+"""Figures for autoencoders and detectors, drawn with matplotlib.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without
+pyplot, so no global backend or window is involved (PNG output goes through
+matplotlib's Agg renderer) and figures can be made from threads and servers.
+This module imports matplotlib; aekit imports it only when a figure is asked for.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+
+#: Colours of normal rows, anomalies and flags, used consistently across figures.
+NORMAL, ANOMALY, FLAG = "#4C72B0", "#C44E52", "#DD8452"
+
+
+def to_png(fig: Figure, dpi: int = 100) -> bytes:
+    """Render a figure to PNG bytes (Agg)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def loss_curves(history: Mapping[str, Sequence[float]]) -> Figure:
+    """Training and validation losses per epoch.
+
+    Parameters
+    ----------
+    history : dict of str to list of float
+        An estimator's ``history_``: every loss term per epoch, ``val_``-prefixed
+        on the validation rows.
+    """
+    fig = Figure(figsize=(6.4, 3.6))
+    ax = fig.add_subplot()
+    drawn: list[np.ndarray] = []
+    for name, values in history.items():
+        v = np.asarray(values, dtype=float)
+        # The ELBO is minus the VAE loss, and a lone term repeats the total: both add nothing.
+        if v.size == 0 or not np.isfinite(v).any() or "elbo" in name:
+            continue
+        if any(d.shape == v.shape and np.allclose(d, v, equal_nan=True) for d in drawn):
+            continue
+        drawn.append(v)
+        epochs = np.arange(1, v.size + 1)
+        main = name in ("loss", "val_loss")
+        ax.plot(epochs, v, label=name, lw=2.0 if main else 1.0,
+                ls="--" if name.startswith("val_") else "-")  # fmt: skip
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    positive = bool(drawn) and all(np.nanmin(v) > 0 for v in drawn)
+    if positive:
+        ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def _as_images(X: np.ndarray) -> np.ndarray:
+    """(n, H, W) or (n, C, H, W) -> (n, H, W) or (n, H, W, 3) for imshow."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 4:
+        X = X[:, 0] if X.shape[1] == 1 else np.moveaxis(X[:, :3], 1, -1)
+    return X
+
+
+def image_grid(
+    images: np.ndarray,
+    row_titles: Sequence[str] | None = None,
+    ncols: int = 10,
+    titles: Sequence[str] | None = None,
+    cmap: str = "gray",
+    scale: str = "grid",
+) -> Figure:
+    """Images in a grid, optionally with a title per row and per image.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, H, W) or (n, C, H, W)
+        Row-major: image ``i`` goes to row ``i // ncols``.
+    row_titles : list of str, optional
+    ncols : int
+    titles : list of str, optional
+        One short caption per image.
+    cmap : str
+        Colour map of single-channel images.
+    scale : {'grid', 'row'}
+        One grey scale for the whole grid (inputs and reconstructions compare
+        directly), or one per row (for rows of different quantities, such as
+        images above their error maps).
+    """
+    if scale not in ("grid", "row"):
+        raise ValueError(f"scale must be 'grid' or 'row', got {scale!r}")
+    imgs = _as_images(images)
+    n = len(imgs)
+    nrows = max(1, -(-n // ncols))
+    flat = imgs.reshape(n, -1)
+    if scale == "grid":
+        lo, hi = np.full(n, np.nanmin(flat)), np.full(n, np.nanmax(flat))
+    else:
+        row = np.arange(n) // ncols
+        lo = np.array([np.nanmin(flat[row == r]) for r in row])
+        hi = np.array([np.nanmax(flat[row == r]) for r in row])
+    fig = Figure(figsize=(1.1 * ncols, 1.2 * nrows + 0.2))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i >= n:
+            ax.set_axis_off()
+            continue
+        img = imgs[i]
+        if img.ndim == 3:  # RGB: scale into [0, 1] for imshow
+            img = np.clip((img - lo[i]) / (hi[i] - lo[i] + 1e-12), 0, 1)
+            ax.imshow(img)
+        else:
+            ax.imshow(img, cmap=cmap, vmin=lo[i], vmax=hi[i])
+        if titles is not None:
+            ax.set_title(titles[i], fontsize=8)
+        if row_titles is not None and i % ncols == 0:
+            ax.set_ylabel(row_titles[i // ncols], fontsize=9)
+    return fig
+
+
+def reconstruction_profiles(
+    X: np.ndarray, X_hat: np.ndarray, feature_names: Sequence[str] | None = None, n: int = 4
+) -> Figure:
+    """Original and reconstructed values of a few table rows, feature by feature.
+
+    Parameters
+    ----------
+    X, X_hat : ndarray of shape (n_rows, n_features)
+    feature_names : list of str, optional
+    n : int
+        Rows shown.
+    """
+    n = min(n, len(X))
+    fig = Figure(figsize=(7.0, 1.6 * n + 0.4))
+    axes = fig.subplots(n, 1, squeeze=False, sharex=True)[:, 0]
+    idx = np.arange(X.shape[1])
+    for i, ax in enumerate(axes):
+        ax.plot(idx, X[i], "o-", ms=3, lw=1, color=NORMAL, label="original")
+        ax.plot(idx, X_hat[i], "s--", ms=3, lw=1, color=FLAG, label="reconstruction")
+        ax.set_ylabel(f"row {i}", fontsize=8)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8, loc="upper right")
+    if feature_names is not None and len(feature_names) <= 30:
+        axes[-1].set_xticks(idx, [str(f) for f in feature_names], rotation=60, fontsize=7)
+    else:
+        axes[-1].set_xlabel("feature")
+    return fig
+
+
+def latent_map(Z2: np.ndarray, labels: np.ndarray | None = None, title: str = "") -> Figure:
+    """Scatter plot of 2-D codes, coloured by label when given.
+
+    Parameters
+    ----------
+    Z2 : ndarray of shape (n, 2)
+    labels : ndarray of shape (n,), optional
+        Class labels (a legend; up to 20 classes) or numbers (a colour bar).
+    title : str
+    """
+    fig = Figure(figsize=(5.6, 4.6))
+    ax = fig.add_subplot()
+    if labels is None:
+        ax.scatter(Z2[:, 0], Z2[:, 1], s=6, alpha=0.6, color=NORMAL)
+    else:
+        labels = np.asarray(labels)
+        classes = np.unique(labels)
+        if labels.dtype.kind in "fc" and len(classes) > 20:
+            sc = ax.scatter(Z2[:, 0], Z2[:, 1], s=6, c=labels, cmap="viridis", alpha=0.7)
+            fig.colorbar(sc, ax=ax)
+        else:
+            cmap = matplotlib.colormaps["tab20" if len(classes) > 10 else "tab10"]
+            for k, cls in enumerate(classes[:20]):
+                m = labels == cls
+                ax.scatter(Z2[m, 0], Z2[m, 1], s=6, alpha=0.7, color=cmap(k % cmap.N),
+                           label=str(cls))  # fmt: skip
+            ax.legend(fontsize=7, markerscale=2, loc="best", ncol=2 if len(classes) > 10 else 1)
+    ax.set_title(title, fontsize=10)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return fig
+
+
+def bars(values: Mapping[str, float], ylabel: str, title: str = "") -> Figure:
+    """One bar per method, value printed on top (for baseline comparisons)."""
+    fig = Figure(figsize=(4.8, 3.2))
+    ax = fig.add_subplot()
+    names = list(values)
+    v = [float(values[k]) for k in names]
+    colors = [NORMAL if i == 0 else "#999999" for i in range(len(names))]
+    rects = ax.bar(names, v, color=colors)
+    ax.bar_label(rects, fmt="%.4g", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.margins(y=0.15)
+    return fig
+
+
+def score_histogram(
+    scores: np.ndarray, threshold: float | None = None, y: np.ndarray | None = None
+) -> Figure:
+    """Histogram of anomaly scores (higher = more anomalous) with the threshold.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n,)
+    threshold : float, optional
+        Drawn as a vertical line.
+    y : ndarray of shape (n,), optional
+        1 = anomaly, 0 = normal: the two groups get separate histograms.
+    """
+    fig = Figure(figsize=(6.4, 3.4))
+    ax = fig.add_subplot()
+    scores = np.asarray(scores, dtype=float)
+    finite = scores[np.isfinite(scores)]
+    lo, hi = float(finite.min()), float(finite.max())
+    # Anomalies can score orders of magnitude above normal rows: log bins keep both visible.
+    log_x = lo > 0 and hi / lo > 100
+    bins = np.geomspace(lo, hi, 51) if log_x else np.histogram_bin_edges(finite, bins=50)
+    if y is None:
+        ax.hist(scores, bins=bins, color=NORMAL, alpha=0.8, label="all rows")
+    else:
+        y = np.asarray(y).astype(bool)
+        ax.hist(scores[~y], bins=bins, color=NORMAL, alpha=0.6, label="normal")
+        ax.hist(scores[y], bins=bins, color=ANOMALY, alpha=0.6, label="anomaly")
+    if threshold is not None:
+        ax.axvline(threshold, color="black", ls="--", lw=1.5, label=f"threshold {threshold:.4g}")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlabel("anomaly score" + (" (log scale)" if log_x else ""))
+    ax.set_ylabel("rows")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def roc_pr_curves(y: np.ndarray, scores: Mapping[str, np.ndarray]) -> Figure:
+    """ROC and precision-recall curves of several scorers on the same labels.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,)
+        1 = anomaly, 0 = normal.
+    scores : dict of str to ndarray of shape (n,)
+        Higher = more anomalous; the area under each curve goes in the legend.
+    """
+    from sklearn.metrics import (
+        average_precision_score,
+        precision_recall_curve,
+        roc_auc_score,
+        roc_curve,
+    )
+
+    fig = Figure(figsize=(9.6, 3.8))
+    ax_roc, ax_pr = fig.subplots(1, 2)
+    for name, s in scores.items():
+        fpr, tpr, _ = roc_curve(y, s)
+        ax_roc.plot(fpr, tpr, label=f"{name} (AUC {roc_auc_score(y, s):.3f})")
+        prec, rec, _ = precision_recall_curve(y, s)
+        ax_pr.plot(rec, prec, label=f"{name} (AP {average_precision_score(y, s):.3f})")
+    ax_roc.plot([0, 1], [0, 1], color="#999999", lw=0.8, ls=":")
+    ax_pr.axhline(np.mean(y), color="#999999", lw=0.8, ls=":")
+    ax_roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
+    ax_pr.set(xlabel="recall", ylabel="precision", title="precision-recall")
+    for ax in (ax_roc, ax_pr):
+        ax.legend(fontsize=8, loc="lower right" if ax is ax_roc else "upper right")
+        ax.grid(alpha=0.3)
+    return fig
+
+
+def _spans(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Start and end (exclusive) of each run of True in a 1-D mask."""
+    m = np.concatenate([[False], np.asarray(mask, bool), [False]])
+    d = np.flatnonzero(np.diff(m.astype(np.int8)))
+    return list(zip(d[::2], d[1::2]))
+
+
+def series_scores(
+    t: np.ndarray,
+    values: np.ndarray,
+    scores: np.ndarray,
+    flags: np.ndarray,
+    threshold: float | None = None,
+    y: np.ndarray | None = None,
+) -> Figure:
+    """A time series above its anomaly scores, flagged spans shaded.
+
+    Parameters
+    ----------
+    t : ndarray of shape (T,)
+        Timestamps or step numbers.
+    values : ndarray of shape (T,) or (T, channels)
+    scores : ndarray of shape (T,)
+        Higher = more anomalous.
+    flags : ndarray of shape (T,)
+        1 = flagged step.
+    threshold : float, optional
+    y : ndarray of shape (T,), optional
+        Known anomalous steps (1), drawn as red bars under the series.
+    """
+    fig = Figure(figsize=(10.0, 4.8))
+    ax_v, ax_s = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
+    v = np.asarray(values, dtype=float)
+    v = v[:, None] if v.ndim == 1 else v
+    for c in range(min(v.shape[1], 8)):
+        ax_v.plot(t, v[:, c], lw=0.8)
+    for s, e in _spans(flags):
+        for ax in (ax_v, ax_s):
+            ax.axvspan(t[s], t[min(e, len(t) - 1)], color=FLAG, alpha=0.3, lw=0)
+    if y is not None:
+        lo = np.nanmin(v)
+        for s, e in _spans(y):
+            ax_v.plot([t[s], t[min(e, len(t) - 1)]], [lo, lo], color=ANOMALY, lw=5,
+                      solid_capstyle="butt")  # fmt: skip
+    ax_s.plot(t, scores, color="black", lw=0.8)
+    if threshold is not None:
+        ax_s.axhline(threshold, color=ANOMALY, ls="--", lw=1)
+    ax_v.set_ylabel("value")
+    ax_s.set_ylabel("anomaly score")
+    title = "flagged spans shaded" + ("; known anomalies as red bars" if y is not None else "")
+    ax_v.set_title(title, fontsize=9)
+    fig.autofmt_xdate()
+    return fig

@@ -1,0 +1,66 @@
+"""Folders of PNG/JPEG images -> one array, labels from subfolder names."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from aekit.readers._base import IMAGE_SUFFIXES, DataError, Dataset, MissingDependencyError
+
+
+def read_images(
+    folder: str | os.PathLike, size: tuple[int, int] | None = None, color: str = "grayscale"
+) -> Dataset:
+    """Read every PNG/JPEG under a folder (recursively) as one image array.
+
+    Images in subfolders take the subfolder's name as label (``digits/3/a.png``
+    has label ``'3'``), so a labelled image folder works as is.
+
+    Parameters
+    ----------
+    folder : path
+    size : (height, width) or None
+        Resize every image to this size; None requires all images to have one size.
+    color : {'grayscale', 'rgb'}
+
+    Returns
+    -------
+    Dataset
+        ``X`` float32 in [0, 1] of shape ``(n, H, W)`` (grayscale) or
+        ``(n, 3, H, W)`` (RGB); ``index`` the relative file names.
+    """
+    try:
+        from PIL import Image
+    except ImportError as e:  # pragma: no cover - Pillow is in the io extra
+        raise MissingDependencyError("reading images needs Pillow: pip install 'aekit[io]'") from e
+    if color not in ("grayscale", "rgb"):
+        raise ValueError(f"color must be 'grayscale' or 'rgb', got {color!r}")
+    folder = Path(folder)
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise DataError(f"{folder}: no PNG or JPEG images in this folder")
+    mode = "L" if color == "grayscale" else "RGB"
+    arrays, names, labels = [], [], []
+    for f in files:
+        try:
+            with Image.open(f) as im:
+                im = im.convert(mode)
+                if size is not None and im.size != (size[1], size[0]):
+                    im = im.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+                a = np.asarray(im, dtype=np.float32) / 255.0
+        except OSError as e:
+            raise DataError(f"{f}: cannot be read as an image ({e})") from None
+        a = a if mode == "L" else a.transpose(2, 0, 1)  # (H, W) or (3, H, W)
+        if arrays and a.shape != arrays[0].shape:
+            h, w, h0, w0 = *a.shape[-2:], *arrays[0].shape[-2:]
+            raise DataError(f"{f}: image is {h}x{w} (height x width) but {names[0]} is "
+                            f"{h0}x{w0}; pass an image size to resize all")  # fmt: skip
+        arrays.append(a)
+        rel = f.relative_to(folder)
+        names.append(str(rel))
+        labels.append(rel.parts[0] if len(rel.parts) > 1 else None)
+    y = np.asarray(labels) if all(lab is not None for lab in labels) else None
+    return Dataset(X=np.stack(arrays), y=y, kind="images", index=np.asarray(names),
+                   source=str(folder))  # fmt: skip

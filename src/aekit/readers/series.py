@@ -1,0 +1,73 @@
+"""Time-series tables ordered by a timestamp column, and sliding windows."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from aekit.readers._base import DataError, Dataset, ReadOptions
+from aekit.readers.tables import _check_values, _pandas, _read_frame, _split_columns
+
+
+def read_series(path: str | os.PathLike, options: ReadOptions) -> Dataset:
+    """Read a time series table: one row per time step, ordered by a timestamp column.
+
+    Returns
+    -------
+    Dataset
+        ``X`` a DataFrame ``(T, channels)`` of the value columns, ``index`` the
+        timestamps, ``y`` the per-step labels if a label column was given.
+    """
+    pd, path = _pandas(), Path(path)
+    col = options.timestamp_column
+    df = _read_frame(path, options)
+    if col not in df.columns:
+        raise DataError(f"{path}: no timestamp column {col!r}; the columns are: "
+                        + ", ".join(map(str, df.columns[:20])))  # fmt: skip
+    raw = df[col]
+    if pd.api.types.is_numeric_dtype(raw):
+        t = raw.to_numpy()
+    else:
+        t = pd.to_datetime(raw, errors="coerce")
+        bad = t.isna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DataError(f"{path}: column {col!r} has {str(raw.iloc[i])!r} in data row "
+                            f"{i + 1}; expected a date/time")  # fmt: skip
+        t = t.to_numpy()
+    order = pd.Index(t)
+    if not (order.is_monotonic_increasing and order.is_unique):
+        i = next(i for i in range(1, len(t)) if not t[i] > t[i - 1])
+        raise DataError(f"{path}: timestamps must increase; data row {i + 1} ({raw.iloc[i]}) "
+                        f"does not come after row {i} ({raw.iloc[i - 1]})")  # fmt: skip
+    values, y = _split_columns(df.drop(columns=[col]), path, options)
+    _check_values(values, path, ReadOptions(allow_text=False))
+    return Dataset(X=values, y=y, kind="series", index=t, source=str(path))
+
+
+def sliding_windows(values: np.ndarray, window: int, stride: int = 1) -> np.ndarray:
+    """Cut a series into overlapping windows for a conv1d model.
+
+    Parameters
+    ----------
+    values : ndarray of shape (T,) or (T, channels)
+    window : int
+        Window length.
+    stride : int
+        Steps between window starts.
+
+    Returns
+    -------
+    ndarray of shape (n_windows, channels, window)
+        ``n_windows = (T - window) // stride + 1``.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    v = v[:, None] if v.ndim == 1 else v  # (T, C)
+    if window < 2 or stride < 1:
+        raise ValueError(f"window must be >= 2 and stride >= 1, got {window} and {stride}")
+    if len(v) < window:
+        raise DataError(f"the series has {len(v)} steps, fewer than the window length {window}")
+    w = np.lib.stride_tricks.sliding_window_view(v, window, axis=0)  # (T-w+1, C, w)
+    return np.ascontiguousarray(w[::stride])

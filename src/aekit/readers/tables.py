@@ -1,0 +1,225 @@
+"""CSV/TSV and Parquet tables (whole or in chunks), .npy/.npz arrays, and column checks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aekit.readers._base import DataError, Dataset, MissingDependencyError, ReadOptions, file_kind
+
+
+def _pandas():
+    try:
+        import pandas as pd
+    except ImportError as e:  # pragma: no cover - pandas is in the io extra
+        raise MissingDependencyError("reading tables needs pandas: pip install 'aekit[io]'") from e
+    return pd
+
+
+def _sep(path: Path, sep: str | None) -> str:
+    if sep is not None:
+        return sep
+    names = [s.lower() for s in path.suffixes]
+    return "\t" if (".tsv" in names or ".tab" in names) else ","
+
+
+def _read_frame(path: Path, options: ReadOptions, chunksize: int | None = None):
+    """A DataFrame, or an iterator of DataFrames when ``chunksize`` is given."""
+    pd = _pandas()
+    try:
+        if file_kind(path) == "parquet":
+            return _read_parquet(path, chunksize)
+        return pd.read_csv(path, sep=_sep(path, options.sep), chunksize=chunksize)
+    except (MissingDependencyError, DataError):
+        raise
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, ValueError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise DataError(f"{path}: cannot be read as a table ({first})") from None
+
+
+def _read_parquet(path: Path, chunksize: int | None):
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as e:
+        raise MissingDependencyError(
+            "reading Parquet needs pyarrow: pip install 'aekit[io]' (or pyarrow)"
+        ) from e
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as e:  # pyarrow raises its own error types for bad files
+        raise DataError(f"{path}: cannot be read as Parquet ({e})") from None
+    if chunksize is None:
+        return pf.read().to_pandas()
+    return (b.to_pandas() for b in pf.iter_batches(batch_size=chunksize))
+
+
+def _check_values(df, path: Path, options: ReadOptions, row_offset: int = 0) -> None:
+    """Refuse text in numeric columns, text columns unless allowed, and empty cells."""
+    pd = _pandas()
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+            bad = s.isna().to_numpy()
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0]) + row_offset + 1
+                raise DataError(
+                    f"{path}: column {col!r} has {int(bad.sum())} missing value(s) (empty, NA, "
+                    f"n/a...), first in data row {row}; fill or drop them"
+                )
+            continue
+        num = pd.to_numeric(s, errors="coerce")
+        text = s.notna().to_numpy() & num.isna().to_numpy()
+        if text.mean() <= 0.5 and s.notna().any():
+            i = int(np.flatnonzero(text | s.isna().to_numpy())[0])
+            what = "a missing value" if pd.isna(s.iloc[i]) else f"text {str(s.iloc[i])!r}"
+            raise DataError(
+                f"{path}: column {col!r} holds numbers but has {what} in data row "
+                f"{i + row_offset + 1}; expected a number"
+            )
+        if not options.allow_text:
+            raise DataError(
+                f"{path}: column {col!r} holds text (e.g. {str(s.dropna().iloc[0])!r}); this "
+                f"model takes numbers only: leave it out with --drop-columns {col}"
+            )
+
+
+def _split_columns(df, path: Path, options: ReadOptions):
+    """Drop columns, take the label column out; returns (features, labels or None)."""
+    cols = [str(c) for c in df.columns]
+    df.columns = cols
+    asked = list(options.drop_columns) + (
+        [options.label_column] if options.label_column is not None else []
+    )
+    missing = [c for c in asked if c not in cols]
+    if missing:
+        shown = ", ".join(cols[:20]) + (" ..." if len(cols) > 20 else "")
+        raise DataError(f"{path}: no column {missing[0]!r}; the columns are: {shown}")
+    y = None
+    if options.label_column is not None:
+        y = df[options.label_column].to_numpy()
+    df = df.drop(columns=list(options.drop_columns) + [c for c in [options.label_column] if c])
+    if df.shape[1] == 0:
+        raise DataError(f"{path}: no feature columns left after removing labels and dropped ones")
+    return df, y
+
+
+def read_table(path: str | os.PathLike, options: ReadOptions | None = None) -> Dataset:
+    """Read a CSV, TSV or Parquet table (header row required).
+
+    Returns
+    -------
+    Dataset
+        ``X`` is a DataFrame of the feature columns, ``y`` the label column if asked for.
+    """
+    options, path = options or ReadOptions(), Path(path)
+    df = _read_frame(path, options)
+    if len(df) == 0:
+        raise DataError(f"{path}: the table has a header but no rows")
+    df, y = _split_columns(df, path, options)
+    _check_values(df, path, options)
+    return Dataset(X=df, y=y, kind="table", source=str(path))
+
+
+def iter_table_chunks(
+    path: str | os.PathLike, options: ReadOptions | None = None, chunksize: int = 50_000
+) -> Iterator[Dataset]:
+    """Read a large table (CSV/TSV/Parquet) or .npy array piece by piece with bounded memory.
+
+    Yields
+    ------
+    Dataset
+        Consecutive row blocks of at most ``chunksize`` rows; ``extra['offset']``
+        is the index of the block's first row.
+    """
+    options, path = options or ReadOptions(), Path(path)
+    kind = file_kind(path)
+    if kind == "npy":
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+        for s in range(0, len(arr), chunksize):
+            yield Dataset(X=np.asarray(arr[s : s + chunksize]), kind="array",
+                          source=str(path), extra={"offset": s})  # fmt: skip
+        return
+    if kind not in ("table", "parquet"):
+        from aekit.readers import read_data  # the dispatcher imports this module
+
+        data = read_data(path, options)
+        yield Dataset(data.X, data.y, data.kind, data.index, data.source, {"offset": 0})
+        return
+    offset = 0
+    pd = _pandas()
+    try:
+        for df in _read_frame(path, options, chunksize=chunksize):
+            df, y = _split_columns(df, path, options)
+            _check_values(df, path, options, row_offset=offset)
+            yield Dataset(X=df, y=y, kind="table", source=str(path), extra={"offset": offset})
+            offset += len(df)
+    except pd.errors.ParserError as e:
+        raise DataError(f"{path}: cannot be read as a table ({str(e).splitlines()[0]})") from None
+    if offset == 0:
+        raise DataError(f"{path}: the table has a header but no rows")
+
+
+def check_columns(X, expected: Sequence[str], source: str = "data") -> tuple[Any, list[str]]:
+    """Select and order a table's columns as a model expects them.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+    expected : sequence of str
+        The column names the model was fitted on.
+    source : str
+        Name of the file, for the message.
+
+    Returns
+    -------
+    (DataFrame, list of str)
+        The columns in the model's order, and the names of extra columns left out.
+
+    Raises
+    ------
+    DataError
+        When columns the model needs are missing.
+    """
+    have = [str(c) for c in X.columns]
+    missing = [c for c in expected if c not in have]
+    if missing:
+        shown = ", ".join(repr(c) for c in missing[:10]) + (" ..." if len(missing) > 10 else "")
+        raise DataError(
+            f"{source}: missing {len(missing)} column(s) the model was trained on: {shown}"
+        )
+    extra = [c for c in have if c not in set(expected)]
+    return X[list(expected)], extra
+
+
+def read_array(path: str | os.PathLike) -> Dataset:
+    """Read a .npy array, or a .npz with the data under ``X`` (or its first array).
+
+    A .npz may also hold labels under ``y``.
+    """
+    path = Path(path)
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise DataError(f"{path}: cannot be read as a numpy file ({e})") from None
+    y = None
+    if isinstance(loaded, np.lib.npyio.NpzFile):
+        with loaded:
+            keys = list(loaded.keys())
+            if not keys:
+                raise DataError(f"{path}: the .npz file holds no arrays")
+            key = next((k for k in ("X", "x", "data") if k in keys), keys[0])
+            X = loaded[key]
+            y = loaded["y"] if "y" in keys and key != "y" else None
+    else:
+        X = loaded
+    if X.dtype.kind not in "biuf":
+        raise DataError(f"{path}: the array has dtype {X.dtype}; expected numbers")
+    if X.ndim < 2:
+        raise DataError(f"{path}: expected an array of shape (n_samples, ...), got {X.shape}")
+    return Dataset(X=X, y=y, kind="array", source=str(path))

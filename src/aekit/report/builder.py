@@ -1,0 +1,195 @@
+"""Assemble the report of a fitted estimator into one self-contained HTML file."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aekit.report import common, detection, reduction
+from aekit.report.html import Document
+
+logger = logging.getLogger(__name__)
+
+LATENT_METHODS = ("pca", "tsne")
+
+
+def _kind(est: Any) -> str:
+    """'series', 'detector' or 'autoencoder', from the estimator's class."""
+    from aekit.anomaly import AnomalyDetector, TimeSeriesDetector
+
+    if isinstance(est, TimeSeriesDetector):
+        return "series"
+    if isinstance(est, AnomalyDetector):
+        return "detector"
+    if hasattr(est, "module_") and hasattr(est, "reconstruct"):
+        return "autoencoder"
+    raise TypeError(
+        f"a report needs a fitted aekit AutoEncoder, VAE, AnomalyDetector or "
+        f"TimeSeriesDetector, got {type(est).__name__}"
+    )
+
+
+class Report:
+    """An HTML report built section by section from one or more fitted estimators.
+
+    Parameters
+    ----------
+    title : str
+    subtitle : str
+
+    Examples
+    --------
+    >>> rep = Report("digits")                                   # doctest: +SKIP
+    >>> rep.add_estimator(ae, X_test, y_test, X_train=X_train)   # doctest: +SKIP
+    >>> rep.save("report.html")                                  # doctest: +SKIP
+    """
+
+    def __init__(self, title: str = "aekit report", subtitle: str = "") -> None:
+        self.document = Document(title, subtitle)
+        self.metrics: dict[str, float] = {}
+
+    def add_estimator(
+        self,
+        estimator: Any,
+        X: Any,
+        y: Any = None,
+        *,
+        X_train: Any = None,
+        timestamps: Any = None,
+        image_shape: tuple[int, ...] | None = None,
+        latent_map: str = "pca",
+        max_rows: int = 5000,
+        source: str | None = None,
+        heading: str | None = None,
+        random_state: int = 0,
+    ) -> Report:
+        """Add the sections that fit ``estimator``'s task, computed on ``X``.
+
+        Parameters
+        ----------
+        estimator : fitted AutoEncoder, VAE, AnomalyDetector or TimeSeriesDetector
+        X : array-like or DataFrame
+            Rows to report on, ``(n, ...)``; for a TimeSeriesDetector the series
+            ``(T,)`` or ``(T, channels)``.
+        y : array-like of shape (n,), optional
+            Class labels (the latent map is coloured by them) or, for detectors,
+            0/1 anomaly labels (ROC and precision-recall curves).
+        X_train : array-like, optional
+            The training data: the baselines (PCA, IsolationForest) are fitted on
+            it; without it they are fitted on ``X``, which the report states.
+        timestamps : array-like of shape (T,), optional
+            Time axis of a series.
+        image_shape : tuple of int, optional
+            Draw table rows as images of this shape (e.g. ``(8, 8)`` for digits).
+        latent_map : {'pca', 'tsne'}
+            How codes of more than two dimensions are mapped to the plane.
+        max_rows : int
+            Rows drawn at random (fixed seed) when ``X`` has more.
+        source : str, optional
+            Where the data came from, shown in the data summary.
+        heading : str, optional
+            Title of the data section.
+        random_state : int
+
+        Returns
+        -------
+        self
+        """
+        if latent_map not in LATENT_METHODS:
+            raise ValueError(f"latent_map must be one of {LATENT_METHODS}, got {latent_map!r}")
+        kind = _kind(estimator)
+        doc, seed = self.document, int(random_state)
+        if kind == "series":
+            yb = common.binary_labels(y)
+            common.data_section(doc, X, y, heading or "Data: the series", source)
+            common.model_section(doc, estimator)
+            common.training_section(doc, estimator)
+            self.metrics.update(detection.series_sections(doc, estimator, X, timestamps, yb,
+                                                          seed))  # fmt: skip
+            return self
+        if len(X) > max_rows:
+            idx = common.subsample(len(X), max_rows, seed)
+            X, y = common.take(X, idx), None if y is None else np.asarray(y)[idx]
+        common.data_section(doc, X, y, heading or "Data", source)
+        common.model_section(doc, estimator)
+        common.training_section(doc, estimator)
+        names = getattr(X, "columns", None)
+        if kind == "detector":
+            yb = common.binary_labels(y)
+            if y is not None and yb is None:
+                doc.sections[-1].note("The labels are not 0/1 (or two values with one of "
+                                      "them meaning anomaly), so no ROC curve is drawn.")
+            self.metrics.update(detection.detector_sections(doc, estimator, X, yb, X_train,
+                                                            image_shape, seed))  # fmt: skip
+            return self
+        conditional = bool(len(getattr(estimator, "classes_", ())))
+        if conditional and y is None:
+            doc.sections[-1].note("This VAE is conditional: pass the labels y to see its "
+                                  "reconstructions and latent map.")
+        else:
+            err = reduction.reconstruction_section(doc, estimator, X, y, image_shape, names)
+            reduction.latent_section(doc, estimator, X, y, latent_map, seed)
+            values = reduction.pca_section(doc, estimator, X, X_train, err, seed)
+            self.metrics.update(values)
+        if hasattr(estimator, "sample"):
+            reduction.samples_section(doc, estimator, image_shape, names, seed)
+        return self
+
+    def section(self, title: str):
+        """Start a free-form section (text, tables, figures); see :class:`~.html.Section`."""
+        return self.document.section(title)
+
+    def to_html(self) -> str:
+        """The report as one HTML string."""
+        return self.document.render()
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the report; parent folders are created. Returns the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.to_html(), encoding="utf-8")
+        logger.info("wrote report %s", path)
+        return path
+
+
+def make_report(
+    estimator: Any,
+    X: Any,
+    y: Any = None,
+    path: str | os.PathLike = "report.html",
+    *,
+    title: str | None = None,
+    **options: Any,
+) -> Path:
+    """Write the HTML report of a fitted estimator on data ``X``.
+
+    One self-contained file: data summary, model, loss curves, and what fits
+    the task: reconstructions, latent map, PCA comparison and samples for an
+    AutoEncoder/VAE; the score histogram with the threshold, ROC and
+    precision-recall curves (with 0/1 labels), IsolationForest comparison and
+    the most anomalous rows for a detector; the series with scores and
+    flagged spans for a TimeSeriesDetector.
+
+    Parameters
+    ----------
+    estimator : fitted aekit estimator
+    X : array-like or DataFrame of shape (n, ...), or a series (T,) / (T, channels)
+    y : array-like of shape (n,), optional
+        Class labels, or 0/1 anomaly labels for detectors.
+    path : str or path-like
+    title : str, optional
+    **options
+        Passed to :meth:`Report.add_estimator` (``X_train``, ``timestamps``,
+        ``image_shape``, ``latent_map``, ``max_rows``, ``source``, ``random_state``).
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    title = title or f"aekit report: {type(estimator).__name__}"
+    return Report(title).add_estimator(estimator, X, y, **options).save(path)

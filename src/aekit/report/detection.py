@@ -1,0 +1,157 @@
+"""Report sections of anomaly detectors: scores, threshold, IsolationForest, series spans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from aekit import plots
+from aekit.report.common import numeric_matrix
+from aekit.report.html import Document, Section
+from aekit.report.reduction import as_images
+
+#: Rows listed or drawn as the most anomalous.
+TOP = 10
+
+
+def _metrics(yb: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    return {"ROC-AUC": float(roc_auc_score(yb, scores)),
+            "average precision": float(average_precision_score(yb, scores))}  # fmt: skip
+
+
+def _has_both(yb: np.ndarray | None) -> bool:
+    return yb is not None and 0 < int(yb.sum()) < len(yb)
+
+
+def _compare(s: Section, yb: np.ndarray | None, ours: np.ndarray, theirs: np.ndarray,
+             what: str) -> dict[str, float]:  # fmt: skip
+    """ROC/PR curves with labels; rank agreement without them."""
+    if _has_both(yb):
+        a, b = _metrics(yb, ours), _metrics(yb, theirs)
+        s.table(["method", "ROC-AUC", "average precision"],
+                [["aekit", a["ROC-AUC"], a["average precision"]],
+                 [what, b["ROC-AUC"], b["average precision"]]])  # fmt: skip
+        fig = plots.roc_pr_curves(yb, {"aekit": ours, what: theirs})
+        s.figure(plots.to_png(fig), alt="ROC and precision-recall curves",
+                 caption="Labels given with the data: 1 = anomaly.")  # fmt: skip
+        return {"roc_auc": a["ROC-AUC"], f"{what} roc_auc": b["ROC-AUC"]}
+    from scipy.stats import spearmanr
+
+    k = max(1, int(round(0.05 * len(ours))))
+    top_a, top_b = set(np.argsort(ours)[-k:]), set(np.argsort(theirs)[-k:])
+    s.key_values({"rank correlation of the scores (Spearman)": float(spearmanr(ours, theirs)[0]),
+                  f"shared rows among each method's top {k}": len(top_a & top_b)})  # fmt: skip
+    s.note("No 0/1 labels were given, so the methods can only be compared with each other.")
+    return {}
+
+
+def detector_sections(
+    doc: Document, det: Any, X: Any, yb: np.ndarray | None, X_train: Any,
+    image_shape, seed: int,
+) -> dict[str, float]:  # fmt: skip
+    """Score histogram, metrics, IsolationForest baseline and the top rows of a detector."""
+    from sklearn.ensemble import IsolationForest
+
+    scores = np.asarray(det.decision_function(X), dtype=float)
+    thr = float(det.threshold_)
+    flags = scores > thr
+    s = doc.section("Anomaly scores")
+    info: dict[str, Any] = {"rows scored": len(scores), "threshold": thr,
+                            "rows above the threshold": int(flags.sum()),
+                            "share flagged": float(flags.mean())}  # fmt: skip
+    if yb is not None:
+        info["known anomalies"] = int(yb.sum())
+    s.key_values(info)
+    s.figure(plots.to_png(plots.score_histogram(scores, thr, yb)), alt="score histogram",
+             caption="Anomaly scores (higher = more anomalous); dashed: the threshold.")
+
+    s = doc.section("Comparison with IsolationForest")
+    Xt = numeric_matrix(X if X_train is None else X_train)
+    Xn = numeric_matrix(X, reference=X_train if hasattr(X, "columns") else None)
+    iso = IsolationForest(random_state=seed).fit(Xt)
+    fitted_on = "the rows of this report" if X_train is None else "the training rows"
+    s.text(f"scikit-learn's IsolationForest with default settings, fitted on {fitted_on}.")
+    out = _compare(s, yb, scores, -iso.score_samples(Xn), "IsolationForest")
+    _top_rows(doc, det, X, scores, image_shape)
+    return out
+
+
+def _top_rows(doc: Document, det: Any, X: Any, scores: np.ndarray, image_shape) -> None:
+    """The most anomalous rows: images with their error maps, or table rows with causes."""
+    top = np.argsort(scores)[::-1][:TOP]
+    s = doc.section("Most anomalous rows")
+    sub = X.iloc[top] if hasattr(X, "iloc") else np.asarray(X)[top]
+    expl = det.explain(sub) if hasattr(det, "explain") else None
+    imgs = None if hasattr(X, "columns") else as_images(np.asarray(sub, float), image_shape)
+    if imgs is not None:
+        grid = [imgs]
+        if expl is not None:
+            # The square root spreads the grey levels: errors often sit in a few pixels.
+            err = np.sqrt(np.clip(np.asarray(expl, float), 0, None)).reshape(len(top), -1)
+            grid.append(as_images(err, imgs.shape[1:]))
+        titles = [f"{v:.3g}" for v in scores[top]] + [""] * len(top)
+        fig = plots.image_grid(np.concatenate(grid), ncols=len(top),
+                               row_titles=["input", "error"][: len(grid)], titles=titles,
+                               scale="row")
+        s.figure(plots.to_png(fig), alt="most anomalous images",
+                 caption="Highest-scoring rows with their score; below, where the error lies "
+                         "(square root of each pixel's error).")
+        return
+    rows = []
+    names = getattr(expl, "columns", None)
+    per = None if expl is None else np.asarray(expl, float)
+    for j, i in enumerate(top):
+        causes = ""
+        if per is not None:
+            order = np.argsort(per[j])[::-1][:3]
+            labels = names if names is not None else [f"x{c}" for c in range(per.shape[1])]
+            share = per[j][order] / max(per[j].sum(), 1e-300)
+            causes = ", ".join(f"{labels[c]} ({p:.0%})" for c, p in zip(order, share))
+        rows.append([int(i), float(scores[i]), causes])
+    s.table(["row", "score", "largest error shares"], rows)
+
+
+def _window_scores(values: np.ndarray, window: int, seed: int) -> np.ndarray:
+    """IsolationForest on sliding windows; each step gets the window ending at it ``(T,)``."""
+    from sklearn.ensemble import IsolationForest
+
+    from aekit.readers import sliding_windows
+
+    w = sliding_windows(values, window).reshape(len(values) - window + 1, -1)
+    s = -IsolationForest(random_state=seed).fit(w).score_samples(w)
+    return np.concatenate([np.full(window - 1, s[0]), s])
+
+
+def series_sections(
+    doc: Document, det: Any, series: Any, t: np.ndarray | None, yb: np.ndarray | None, seed: int
+) -> dict[str, float]:
+    """The series with its scores and flagged spans, the histogram and a window baseline."""
+    values = np.asarray(series, dtype=float)
+    values = values[:, None] if values.ndim == 1 else values  # (T, C)
+    t = np.arange(len(values)) if t is None else np.asarray(t)
+    scores = np.asarray(det.decision_function(series), dtype=float)
+    flags = np.asarray(det.predict(series))
+    thr = getattr(det, "threshold_", None)
+    s = doc.section("Series and anomaly scores")
+    info: dict[str, Any] = {"steps": len(values), "channels": values.shape[1],
+                            "flagged steps": int(flags.sum())}  # fmt: skip
+    if thr is not None:
+        info["threshold"] = float(thr)
+    if yb is not None:
+        info["known anomalous steps"] = int(yb.sum())
+    s.key_values(info)
+    fig = plots.series_scores(t, values, scores, flags, thr, yb)
+    s.figure(plots.to_png(fig), alt="series with anomaly scores",
+             caption="Top: the series; bottom: the score per step and the threshold.")  # fmt: skip
+    s.figure(plots.to_png(plots.score_histogram(scores, thr, yb)), alt="score histogram",
+             caption="Scores of every step.")  # fmt: skip
+    window = getattr(det, "window_", None)
+    window = int(window) if isinstance(window, (int, np.integer)) else 32
+    window = max(2, min(window, len(values) // 4))
+    s = doc.section("Comparison with IsolationForest")
+    s.text(f"scikit-learn's IsolationForest on sliding windows of {window} steps of this "
+           "series; each step gets the score of the window that ends at it.")  # fmt: skip
+    return _compare(s, yb, scores, _window_scores(values, window, seed), "IsolationForest")

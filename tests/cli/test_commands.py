@@ -1,0 +1,201 @@
+"""Every ``aekit`` command on small files: outputs, shapes, and quality floors."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+import aekit
+from aekit.cli import main
+
+
+@pytest.fixture(scope="module")
+def models(files, tmp_path_factory):
+    """Models fitted once through ``aekit fit`` and shared by the tests of this module."""
+    d = tmp_path_factory.mktemp("models")
+
+    def fit(name, *args):
+        path = d / f"{name}.aekit"
+        assert main(["--quiet", "fit", *map(str, args), "-o", str(path)]) == 0
+        return path
+
+    table = (files["csv"], "--drop-columns", "id", "--label-column", "label")
+    return {
+        "ae": fit("ae", *table, "--latent-dim", "2", "--epochs", "60", "--batch-size", "16"),
+        "detector": fit("det", *table, "--anomaly", "--epochs", "30", "--contamination", "0.05"),
+        "series": fit("ts", files["series_train"], "--anomaly", "--timestamp-column",
+                      "timestamp", "--window", "24", "--epochs", "30"),
+        "images": fit("img", files["images"], "--epochs", "2", "--latent-dim", "4"),
+        "cvae": fit("cvae", files["images"], "--model", "vae", "--conditional", "--epochs", "2"),
+    }
+
+
+def test_fit_saves_the_schema_and_info_shows_it(aekit, models):
+    r = aekit("info", models["ae"], "--json")
+    assert r.code == 0
+    info = json.loads(r.out)
+    assert info["model"] == "AutoEncoder"
+    assert info["input"]["columns"] == [f"f{i}" for i in range(6)]
+    assert info["networks"][0]["latent dim"] == 2
+    assert info["saved"]["format_version"] >= 1
+    text = aekit("info", models["detector"]).out
+    assert "AnomalyDetector" in text and "threshold" in text and "f5" in text
+
+
+def test_encode_matches_the_python_api(aekit, models, files, tmp_path):
+    r = aekit("encode", models["ae"], files["csv"], "--label-column", "label")
+    assert r.code == 0 and "left out: id" in r.err
+    codes = read_csv_text(r.out)
+    assert list(codes.columns) == ["label", "autoencoder0", "autoencoder1"]
+    df = pd.read_csv(files["csv"])
+    expected = aekit_load(models["ae"]).transform(df[[f"f{i}" for i in range(6)]])
+    np.testing.assert_allclose(codes[["autoencoder0", "autoencoder1"]], expected, rtol=1e-5)
+    assert aekit("-q", "encode", models["ae"], files["csv"], "-o", tmp_path / "z.npy").code == 0
+    assert np.load(tmp_path / "z.npy").shape == (240, 2)
+
+
+def aekit_load(path):
+    return aekit.load(path)
+
+
+def read_csv_text(text: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(text))
+
+
+def test_reconstruct_keeps_columns_and_reconstructs_well(aekit, models, files, tmp_path):
+    out = tmp_path / "rec.csv"
+    assert aekit("reconstruct", models["ae"], files["csv"], "-o", out).code == 0
+    rec, df = pd.read_csv(out), pd.read_csv(files["csv"])
+    cols = [f"f{i}" for i in range(6)]
+    assert list(rec.columns) == cols
+    # Two factors drive the six columns: a 2-D code must explain nearly all of it.
+    err = ((rec[cols].to_numpy() - df[cols].to_numpy()) ** 2).mean()
+    assert err < 0.1 * df[cols].to_numpy().var()
+
+
+def test_score_detector_finds_the_anomalies_and_chunks_agree(aekit, models, files, tmp_path):
+    whole, chunked = tmp_path / "whole.csv", tmp_path / "chunked.csv"
+    args = ("score", models["detector"], files["test_csv"], "--label-column", "label",
+            "--p-values")  # fmt: skip
+    r = aekit(*args, "-o", whole)
+    assert r.code == 0 and "flagged" in r.err
+    assert aekit("-q", *args, "-o", chunked, "--chunksize", "7").code == 0
+    a, b = pd.read_csv(whole), pd.read_csv(chunked)
+    assert list(a.columns) == ["row", "label", "score", "p_value", "anomaly"]
+    pd.testing.assert_frame_equal(a, b)
+    assert roc_auc_score(a["label"], a["score"]) >= 0.95
+    threshold = json.loads(aekit("info", models["detector"], "--json").out)["threshold"]
+    np.testing.assert_array_equal(a["anomaly"], (a["score"] > threshold).astype(int))
+    assert a.loc[:9, "anomaly"].mean() >= 0.8  # the ten shifted rows are flagged
+
+
+def test_score_autoencoder_needs_a_threshold_for_flags(aekit, models, files):
+    plain = read_csv_text(aekit("score", models["ae"], files["csv"]).out)
+    assert list(plain.columns) == ["row", "score"]
+    r = aekit("score", models["ae"], files["csv"], "--contamination", "0.1")
+    flagged = read_csv_text(r.out)
+    assert r.code == 0 and flagged["anomaly"].sum() == 24  # 10% of 240 rows
+    np.testing.assert_allclose(flagged["score"], plain["score"])
+
+
+def test_series_detector_scores_every_step(aekit, models, files, tmp_path):
+    out = tmp_path / "ts.csv"
+    r = aekit("score", models["series"], files["series"], "--timestamp-column", "timestamp",
+              "--label-column", "is_anomaly", "-o", out)
+    assert r.code == 0, r.err
+    s = pd.read_csv(out)
+    assert list(s.columns) == ["timestamp", "label", "score", "anomaly"] and len(s) == 720
+    assert 595 <= int(s["score"].idxmax()) <= 610  # the injected spike is at steps 600-604
+    assert s.loc[600:604, "anomaly"].any()
+
+
+def test_series_windows_with_a_conv1d_autoencoder(aekit, files, tmp_path):
+    m = tmp_path / "win.aekit"
+    opts = ("--timestamp-column", "timestamp", "--drop-columns", "is_anomaly")
+    assert aekit("-q", "fit", files["series"], "-o", m, "--window", "24", "--epochs", "2",
+                 *opts).code == 0  # fmt: skip
+    assert aekit_load(m).module_.config.architecture == "conv1d"
+    codes = read_csv_text(aekit("encode", m, files["series"], *opts, "--stride", "2").out)
+    assert codes.columns[0] == "timestamp" and len(codes) == (720 - 24) // 2 + 1
+    assert codes["timestamp"].iloc[0] == "2024-01-01 23:00:00"  # the first window's last step
+    r = aekit("fit", files["series"], "-o", m, *opts)
+    assert r.code == 2 and "--window" in r.err
+
+
+def test_image_folder_encode_reconstruct_score(aekit, models, files, tmp_path):
+    r = aekit("encode", models["images"], files["images"], "-o", tmp_path / "codes.csv")
+    assert r.code == 0
+    codes = pd.read_csv(tmp_path / "codes.csv")
+    assert list(codes.columns[:2]) == ["file", "label"] and codes.shape == (16, 6)
+    assert set(codes["label"]) == {"dark", "light"}
+    assert aekit("reconstruct", models["images"], files["images"], "-o", tmp_path / "rec").code == 0
+    rec = tmp_path / "rec"
+    pngs = sorted(p.relative_to(rec).as_posix() for p in rec.rglob("*.png"))
+    assert pngs == sorted(codes["file"])
+    s = read_csv_text(aekit("score", models["images"], files["images"], "--contamination",
+                            "0.25").out)
+    assert s["anomaly"].sum() == 4 and list(s.columns) == ["file", "label", "score", "anomaly"]
+
+
+def test_sample_from_a_conditional_vae(aekit, models, tmp_path):
+    assert aekit("sample", models["cvae"], "-n", "4", "--label", "light",
+                 "-o", tmp_path / "s.npy").code == 0  # fmt: skip
+    assert np.load(tmp_path / "s.npy").shape == (4, 10, 12)
+    assert aekit("sample", models["cvae"], "-n", "6", "-o", tmp_path / "grid.png").code == 0
+    assert (tmp_path / "grid.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    r = aekit("sample", models["cvae"], "--label", "purple")
+    assert r.code == 1 and "dark, light" in r.err
+
+
+def test_table_vae_from_npz_and_tsv(aekit, files, tmp_path):
+    m = tmp_path / "vae.aekit"
+    assert aekit("-q", "fit", files["npz"], "-o", m, "--model", "vae", "--epochs", "2").code == 0
+    out = read_csv_text(aekit("sample", m, "-n", "3").out)
+    assert out.shape == (3, 6)
+    t = tmp_path / "tsv.aekit"
+    assert aekit("-q", "fit", files["tsv"], "-o", t, "--model", "dae", "--epochs", "2",
+                 "--drop-columns", "id,label").code == 0  # fmt: skip
+    assert aekit_load(t).noise == 0.2
+
+
+def test_report_command_writes_a_self_contained_file(aekit, models, files, tmp_path):
+    out = tmp_path / "r.html"
+    r = aekit("report", models["ae"], files["test_csv"], "-o", out, "--label-column", "label",
+              "--train", files["csv"])
+    assert r.code == 0, r.err
+    html = out.read_text()
+    assert html.count("data:image/png;base64,") >= 4  # loss, rows, latent map, PCA
+    for title in ("Training", "Reconstructions", "Latent map", "Comparison with PCA"):
+        assert f">{title}</h2>" in html
+    assert "http://" not in html and "https://" not in html and "<script" not in html
+
+
+def test_tune_saves_the_best_model(aekit, files, tmp_path):
+    m = tmp_path / "tuned.aekit"
+    r = aekit("tune", files["csv"], "-o", m, "--n-trials", "2", "--epochs", "2",
+              "--drop-columns", "id,label", "--latent-dim", "2")
+    assert r.code == 0, r.err
+    assert "2 trials" in r.err and aekit_load(m).latent_dim_ == 2
+
+
+def test_demo_command_passes_options_to_run_demo(aekit, monkeypatch, tmp_path):
+    seen = {}
+
+    class Fake:
+        def summary(self):
+            return "SUMMARY"
+
+    def fake_run_demo(out_dir, **kw):
+        seen.update(kw, out_dir=out_dir)
+        return Fake()
+
+    monkeypatch.setattr("aekit.demo.run_demo", fake_run_demo)
+    r = aekit("demo", "-o", tmp_path, "--seed", "3", "--epochs", "7", "--device", "cpu")
+    assert r.code == 0 and r.out.strip() == "SUMMARY"
+    assert seen["random_state"] == 3 and seen["epochs"] == 7 and seen["device"] == "cpu"
+    assert str(seen["out_dir"]) == str(tmp_path)

@@ -1,0 +1,103 @@
+"""aekit.report: the sections each kind of estimator gets, and a self-contained file."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import aekit
+from aekit.report import Report, describe, make_report
+from aekit.report.common import binary_labels
+
+
+def titles(html: str) -> list[str]:
+    return re.findall(r"<h2>(.*?)</h2>", html)
+
+
+def assert_self_contained(html: str) -> None:
+    assert "<script" not in html and "<link" not in html
+    assert not re.search(r'src="(?!data:image/png;base64,)', html)
+    assert "http://" not in html and "https://" not in html
+
+
+def test_autoencoder_report_on_digits(digits, tmp_path):
+    X, y = digits
+    ae = aekit.AutoEncoder(latent_dim=4, epochs=3, random_state=0).fit(X[:1000])
+    path = make_report(ae, X[1000:1400], y[1000:1400], tmp_path / "r.html", X_train=X[:1000],
+                       image_shape=(8, 8))  # fmt: skip
+    html = path.read_text()
+    assert titles(html) == ["Data", "Model: AutoEncoder", "Training", "Reconstructions",
+                            "Latent map", "Comparison with PCA"]  # fmt: skip
+    assert html.count("data:image/png;base64,") == 5  # loss, 2 grids, latent, PCA bars
+    assert "in-sample" not in html  # PCA was fitted on the training rows
+    assert_self_contained(html)
+
+
+def test_conditional_vae_report_has_samples_per_class(digits, tmp_path):
+    X, y = digits
+    images = X[:600].reshape(-1, 8, 8)
+    vae = aekit.VAE(latent_dim=2, epochs=2, random_state=0).fit(images, y[:600])
+    rep = Report("cvae").add_estimator(vae, images[:200], y[:200])
+    html = rep.to_html()
+    assert "Samples" in titles(html) and "one row per class" in html
+    assert "Latent map" in titles(html) and "the 2-D code itself" in html
+    no_labels = Report().add_estimator(vae, images[:200]).to_html()
+    assert "pass the labels y" in no_labels and "Latent map" not in titles(no_labels)
+
+
+def test_detector_report_with_text_columns_and_text_labels(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 400
+    df = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n),
+                       "kind": rng.choice(["x", "y"], n)})  # fmt: skip
+    df["c"] = df["a"] + df["b"] + 0.05 * rng.normal(size=n)
+    det = aekit.AnomalyDetector(contamination=0.05, epochs=20, random_state=0).fit(df)
+    test = df.iloc[:100].copy()
+    test.loc[:9, "c"] += 6.0
+    labels = np.where(np.arange(100) < 10, "attack", "normal")
+    rep = Report().add_estimator(det, test, labels, X_train=df)
+    html = rep.to_html()
+    assert titles(html)[-3:] == ["Anomaly scores", "Comparison with IsolationForest",
+                                 "Most anomalous rows"]  # fmt: skip
+    assert "ROC-AUC" in html and rep.metrics["roc_auc"] >= 0.9
+    assert re.search(r"<td>c \(\d+%\)", html)  # the shifted column is named as the cause
+
+
+def test_time_series_report(tmp_path):
+    t = np.arange(1200)
+    train = np.sin(2 * np.pi * t / 40)
+    test = train.copy()
+    test[900:906] += 3.0
+    ts = aekit.TimeSeriesDetector(window=40, epochs=10, random_state=0).fit(train)
+    y = ((t >= 900) & (t < 906)).astype(int)
+    stamps = pd.date_range("2024-01-01", periods=1200, freq="min")
+    rep = Report().add_estimator(ts, test, y, timestamps=stamps)
+    html = rep.to_html()
+    assert "Series and anomaly scores" in titles(html)
+    assert rep.metrics["roc_auc"] >= 0.9
+    assert_self_contained(html)
+
+
+def test_describe_and_bad_arguments(digits):
+    X, _ = digits
+    ae = aekit.AutoEncoder(latent_dim=3, epochs=1, random_state=0).fit(X[:200])
+    d = describe(ae)
+    assert d["model"] == "AutoEncoder" and d["parameters"] == {"epochs": 1, "latent_dim": 3,
+                                                               "random_state": 0}  # fmt: skip
+    assert d["networks"][0]["latent dim"] == 3 and d["input"]["n_features"] == 64
+    with pytest.raises(ValueError, match="latent_map"):
+        Report().add_estimator(ae, X[:50], latent_map="umap")
+    with pytest.raises(ValueError, match="image_shape"):
+        Report().add_estimator(ae, X[:50], image_shape=(7, 7))
+    with pytest.raises(TypeError, match="needs a fitted aekit"):
+        Report().add_estimator(object(), X[:50])
+
+
+def test_binary_labels():
+    assert binary_labels([0, 1, 1]).tolist() == [0, 1, 1]
+    assert binary_labels(["normal", "Anomaly"]).tolist() == [0, 1]
+    assert binary_labels(["cat", "dog"]) is None
+    assert binary_labels([0, 1, 2]) is None and binary_labels(None) is None
