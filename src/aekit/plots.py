@@ -275,13 +275,6 @@ def roc_pr_curves(y: np.ndarray, scores: Mapping[str, np.ndarray]) -> Figure:
     return fig
 
 
-def _spans(mask: np.ndarray) -> list[tuple[int, int]]:
-    """Start and end (exclusive) of each run of True in a 1-D mask."""
-    m = np.concatenate([[False], np.asarray(mask, bool), [False]])
-    d = np.flatnonzero(np.diff(m.astype(np.int8)))
-    return list(zip(d[::2], d[1::2]))
-
-
 def series_scores(
     t: np.ndarray,
     values: np.ndarray,
@@ -305,18 +298,20 @@ def series_scores(
     y : ndarray of shape (T,), optional
         Known anomalous steps (1), drawn as red bars under the series.
     """
+    from aekit.anomaly.metrics import runs  # here: aekit.anomaly loads torch
+
     fig = Figure(figsize=(10.0, 4.8))
     ax_v, ax_s = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
     v = np.asarray(values, dtype=float)
     v = v[:, None] if v.ndim == 1 else v
     for c in range(min(v.shape[1], 8)):
         ax_v.plot(t, v[:, c], lw=0.8)
-    for s, e in _spans(flags):
+    for s, e in runs(flags):
         for ax in (ax_v, ax_s):
             ax.axvspan(t[s], t[min(e, len(t) - 1)], color=FLAG, alpha=0.3, lw=0)
     if y is not None:
         lo = np.nanmin(v)
-        for s, e in _spans(y):
+        for s, e in runs(y):
             ax_v.plot([t[s], t[min(e, len(t) - 1)]], [lo, lo], color=ANOMALY, lw=5,
                       solid_capstyle="butt")  # fmt: skip
     ax_s.plot(t, scores, color="black", lw=0.8)

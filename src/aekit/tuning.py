@@ -19,6 +19,7 @@ from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
+from aekit.estimators._data import resolve_architecture
 from aekit.estimators.base import BaseAutoEncoder, default_latent_dim
 from aekit.training import NonFiniteLossError
 
@@ -65,9 +66,7 @@ def default_space(trial, estimator: BaseAutoEncoder, X: np.ndarray) -> dict:
         Estimator parameters for :meth:`set_params`.
     """
     n_features = int(np.prod(X.shape[1:]))
-    arch = estimator.architecture
-    if arch == "auto":
-        arch = "conv2d" if X.ndim > 2 else "dense"
+    arch = resolve_architecture(estimator.architecture, X)
     params: dict[str, Any] = {}
     if estimator.latent_dim is None or estimator.latent_dim == "auto":
         high = max(2, min(n_features, 4 * default_latent_dim(n_features)))
@@ -241,7 +240,7 @@ def tune(
         step = [0]
 
         def report(epoch: int, row: dict) -> None:
-            value = row.get("val_recon", row.get("recon", row["loss"]))
+            value = row.get("val_recon", row["recon"])
             step[0] += 1
             trial.report(value, step[0])
             if trial.should_prune():

@@ -49,6 +49,8 @@ def test_image_grid_scales_rows_separately():
         plots.image_grid(imgs, scale="image")
 
 
-def test_spans():
-    assert plots._spans(np.array([0, 1, 1, 0, 1])) == [(1, 3), (4, 5)]
-    assert plots._spans(np.zeros(3)) == []
+def test_flagged_spans_include_a_run_at_the_end():
+    from aekit.anomaly.metrics import runs  # what series_scores shades
+
+    assert runs(np.array([0, 1, 1, 0, 1])) == [(1, 3), (4, 5)]
+    assert runs(np.zeros(3)) == []

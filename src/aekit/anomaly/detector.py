@@ -8,9 +8,6 @@ from rows the network never saw.
 
 from __future__ import annotations
 
-import logging
-import numbers
-
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
@@ -21,15 +18,13 @@ from aekit.anomaly.scoring import error_scale, squared_errors
 from aekit.anomaly.settings import member_estimators
 from aekit.anomaly.tabular import TABLE_SCALERS, TableEncoder
 from aekit.anomaly.thresholds import (
+    check_calibration_params,
     check_contamination,
     check_threshold,
     conformal_p_values,
-    conformal_threshold,
-    quantile_threshold,
+    make_threshold,
 )
 from aekit.estimators.base import BaseAutoEncoder
-
-logger = logging.getLogger(__name__)
 
 BASES = ("autoencoder", "vae")
 #: Fewest training rows: a calibration part and a training part must both be usable.
@@ -166,17 +161,12 @@ class AnomalyDetector(BaseEstimator):
             raise ValueError(f"scaler must be one of {TABLE_SCALERS}, got {self.scaler!r}")
         if self.standardize not in ("auto", True, False):
             raise ValueError(f"standardize must be 'auto', True or False, got {self.standardize!r}")
-        cf = self.calibration_fraction
-        if not isinstance(cf, numbers.Real) or not 0 < cf <= 0.5:
-            raise ValueError(f"calibration_fraction must be in (0, 0.5], got {cf!r}")
-        for name in ("n_estimators", "epochs", "latent_dim"):
-            v = getattr(self, name)
-            if v is not None and (not isinstance(v, numbers.Integral) or v < 1):
-                raise ValueError(f"{name} must be a positive integer or None, got {v!r}")
+        check_calibration_params(self, ("n_estimators", "epochs", "latent_dim"))
 
     @property
     def _variational(self) -> bool:
-        return self.base == "vae" or bool(getattr(self.base, "_variational", False))
+        # From the fitted members, so set_params(base=...) after fit cannot desync scoring.
+        return self.estimators_[0]._variational
 
     def _input(self, X, reset: bool) -> np.ndarray:
         """Validate ``X`` and turn it into the members' input (encoded table or images)."""
@@ -262,12 +252,7 @@ class AnomalyDetector(BaseEstimator):
         return self
 
     def _make_threshold(self, cal_scores: np.ndarray) -> float:
-        rule = check_threshold(self.threshold)
-        if rule == "contamination":
-            return quantile_threshold(cal_scores, self.contamination)
-        if rule == "conformal":
-            return conformal_threshold(cal_scores, self.contamination)
-        return float(rule)
+        return make_threshold(check_threshold(self.threshold), cal_scores, self.contamination)
 
     # ---------------------------------------------------------------- scoring
     def _errors(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from aekit.estimators.base import INFERENCE_BATCH, BaseAutoEncoder
+from aekit.nn import losses
 
 #: A feature's error scale is at least this share of the median feature's, so a
 #: column that happens to be reconstructed perfectly on the calibration rows
@@ -63,7 +64,7 @@ def squared_errors(
         if module.config.variational:
             mu, logvar = code
             if kl:
-                kls.append((-0.5 * (1 + logvar - mu.square() - logvar.exp()).sum(-1)).cpu())
+                kls.append(losses.kl_normal(mu, logvar, "none").cpu())
             code = mu
         err = (module.activate(module.decode(code)) - x).square().flatten(1)
         errs.append((err if w is None else (err * w).mean(dim=1, dtype=torch.float64)).cpu())

@@ -148,7 +148,7 @@ def series_estimator(det, W: np.ndarray, seed: int) -> AutoEncoder:
         stages = int(np.clip(round(math.log2(max(L / 8, 1))), 1, 4))
         hidden = tuple(min(8 * 2**i, 32) for i in range(stages))
     latent = det.latent_dim if det.latent_dim is not None else int(np.clip(L // 4, 4, 32))
-    batch = int(np.clip(2 ** round(math.log2(max(n / 64, 1))), 32, 256))
+    batch = int(np.clip(_pow2(n / 64), 32, 256))
     epochs = det.epochs or int(np.clip(math.ceil(SERIES_STEPS * batch / n), 10, 100))
     return AutoEncoder(
         architecture="conv1d",

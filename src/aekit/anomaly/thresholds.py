@@ -165,3 +165,40 @@ def _check_scores(scores: np.ndarray) -> np.ndarray:
     if not np.isfinite(s).all():
         raise ValueError("calibration scores contain NaN or infinity")
     return s
+
+
+def make_threshold(
+    rule: str | float, calibration_scores: np.ndarray, contamination: float
+) -> float:
+    """The threshold for a checked ``rule`` (see :func:`check_threshold`).
+
+    Parameters
+    ----------
+    rule : {'contamination', 'conformal', 'max'} or float
+    calibration_scores : ndarray of shape (n,)
+        Scores of held-out normal data.
+    contamination : float
+        Expected anomaly share (the conformal level for ``'conformal'``).
+
+    Returns
+    -------
+    float
+    """
+    if rule == "max":
+        return max_threshold(calibration_scores)
+    if rule == "contamination":
+        return quantile_threshold(calibration_scores, contamination)
+    if rule == "conformal":
+        return conformal_threshold(calibration_scores, contamination)
+    return float(rule)
+
+
+def check_calibration_params(est, int_names: tuple[str, ...]) -> None:
+    """Check ``calibration_fraction`` and the positive-integer-or-None parameters of ``est``."""
+    cf = est.calibration_fraction
+    if not isinstance(cf, numbers.Real) or not 0 < cf <= 0.5:
+        raise ValueError(f"calibration_fraction must be in (0, 0.5], got {cf!r}")
+    for name in int_names:
+        v = getattr(est, name)
+        if v is not None and (not isinstance(v, numbers.Integral) or v < 1):
+            raise ValueError(f"{name} must be a positive integer or None, got {v!r}")

@@ -13,7 +13,6 @@ into one alarm instead of many.
 
 from __future__ import annotations
 
-import logging
 import numbers
 
 import numpy as np
@@ -28,18 +27,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from aekit.anomaly.scoring import error_scale, squared_errors
 from aekit.anomaly.settings import series_estimator
 from aekit.anomaly.thresholds import (
-    MAX_MARGIN,
     SERIES_THRESHOLD_RULES,
+    check_calibration_params,
     check_contamination,
     check_threshold,
     conformal_p_values,
-    conformal_threshold,
-    max_threshold,
-    quantile_threshold,
+    make_threshold,
 )
 from aekit.anomaly.windows import choose_window, overlap_add, sliding_windows
-
-logger = logging.getLogger(__name__)
 
 #: Windows scored per chunk, bounding memory on long multichannel series.
 SCORE_CHUNK = 4096
@@ -160,13 +155,7 @@ class TimeSeriesDetector(BaseEstimator):
         sm = self.smoothing
         if sm != "auto" and (not isinstance(sm, numbers.Integral) or sm < 1):
             raise ValueError(f"smoothing must be 'auto' or an integer >= 1, got {sm!r}")
-        cf = self.calibration_fraction
-        if not isinstance(cf, numbers.Real) or not 0 < cf <= 0.5:
-            raise ValueError(f"calibration_fraction must be in (0, 0.5], got {cf!r}")
-        for name in ("epochs", "latent_dim"):
-            v = getattr(self, name)
-            if v is not None and (not isinstance(v, numbers.Integral) or v < 1):
-                raise ValueError(f"{name} must be a positive integer or None, got {v!r}")
+        check_calibration_params(self, ("epochs", "latent_dim"))
 
     def _series(self, series, reset: bool) -> np.ndarray:
         """Validate a series and return it as float64 ``(T, C)``."""
@@ -186,10 +175,6 @@ class TimeSeriesDetector(BaseEstimator):
         x = validate_data(self, series, reset=reset, dtype=np.float64, ensure_min_samples=2)
         if reset:
             self.n_channels_ = x.shape[1]
-        elif len(x) < self.window_:
-            raise ValueError(
-                f"the series has {len(x)} steps, fewer than the window length {self.window_}"
-            )
         return x
 
     # -------------------------------------------------------------------- fit
@@ -232,14 +217,7 @@ class TimeSeriesDetector(BaseEstimator):
         self.error_scale_ = error_scale(err)
         self.calibration_scores_ = self._combine(err)
         rule = check_threshold(self.threshold, SERIES_THRESHOLD_RULES)
-        if rule == "max":
-            self.threshold_ = max_threshold(self.calibration_scores_, MAX_MARGIN)
-        elif rule == "contamination":
-            self.threshold_ = quantile_threshold(self.calibration_scores_, self.contamination)
-        elif rule == "conformal":
-            self.threshold_ = conformal_threshold(self.calibration_scores_, self.contamination)
-        else:
-            self.threshold_ = float(rule)
+        self.threshold_ = make_threshold(rule, self.calibration_scores_, self.contamination)
         return self
 
     # ---------------------------------------------------------------- scoring

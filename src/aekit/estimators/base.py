@@ -43,8 +43,8 @@ def default_hidden(architecture: str, input_shape: tuple[int, ...]) -> tuple[int
     input, because the narrower rule (the input size itself) left small inputs
     underfitted: on sklearn's digits (64 features, code 8) it reconstructed
     no better than PCA, (256, 128) reconstructs with half PCA's error.
-    Conv: 32, 64, 128... channels, one stage per halving until the smallest
-    spatial side is at most 4.
+    Conv: 32, 64, 128, 128 channels, one stage per halving until the smallest
+    spatial side is at most 4, at most four stages.
     """
     if architecture == "dense":
         h1 = int(min(512, max(64, 2 ** math.ceil(math.log2(max(4 * input_shape[0], 2))))))
@@ -100,7 +100,7 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
             augmentation=Augmentation(**aug) if isinstance(aug, dict) else (aug or Augmentation()),
         )
 
-    def _train_config(self, n_samples: int) -> TrainConfig:
+    def _train_config(self, n_samples: int, seed: int | None) -> TrainConfig:
         batch = self.batch_size
         if isinstance(batch, str) and batch != "auto":
             raise ValueError(f"batch_size must be 'auto' or an int >= 1, got {batch!r}")
@@ -113,7 +113,7 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
             validation_fraction=self.validation_fraction,
             patience=self.patience,
             grad_clip=self.grad_clip,
-            seed=self._seed(),
+            seed=seed,
             device=self.device,
             verbose=self.verbose,
         )
@@ -126,11 +126,11 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
             )
         shape = sample_shape(X, arch)
         hidden = default_hidden(arch, shape) if self.hidden == "auto" else tuple(self.hidden)
+        in_unit = X.min() >= 0 and X.max() <= 1
         output = self.output
         if output == "auto":
-            in_unit = X.min() >= 0 and X.max() <= 1
             output = "sigmoid" if in_unit else "linear"
-        if self.loss == "bce" and not (X.min() >= 0 and X.max() <= 1):
+        if self.loss == "bce" and not in_unit:
             raise ValueError(
                 "loss='bce' needs (scaled) data in [0, 1]; use scaler='minmax' or loss='mse'"
             )
@@ -221,13 +221,15 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         device = resolve_device(self.device)
         objective = self._objective()
         c_t = None if c is None else torch.as_tensor(c, dtype=torch.long)
-        with seeded(self._seed(), device):
+        # Drawn once: a RandomState random_state gives a new integer on every call.
+        seed = self._seed()
+        with seeded(seed, device):
             latent = self.latent_dim
             if not warm and latent == "auto":
                 from aekit.estimators.latent_search import search_latent_dim
 
                 self.module_, result, self.latent_curve_ = search_latent_dim(
-                    self, Xs, c_t, n_classes
+                    self, Xs, c_t, n_classes, seed
                 )
             else:
                 if not warm:
@@ -237,7 +239,7 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
                         latent = None  # ModelConfig's spatial code: the last feature map
                     self.module_ = AutoEncoderModule(self._model_config(Xs, latent, n_classes))
                 result = self._train(
-                    self.module_, Xs, c_t, objective, self._train_config(len(Xs))
+                    self.module_, Xs, c_t, objective, self._train_config(len(Xs), seed)
                 )
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch

@@ -19,7 +19,9 @@ CANDIDATES = (2, 4, 8, 16, 32, 64)
 TOLERANCE = 0.05
 
 
-def search_latent_dim(est, Xs: np.ndarray, c_t: torch.Tensor | None, n_classes: int):
+def search_latent_dim(
+    est, Xs: np.ndarray, c_t: torch.Tensor | None, n_classes: int, seed: int | None
+):
     """Train one model per candidate code size and keep the smallest good one.
 
     Parameters
@@ -31,6 +33,8 @@ def search_latent_dim(est, Xs: np.ndarray, c_t: torch.Tensor | None, n_classes: 
     c_t : torch.Tensor or None
         ``(n_samples,)`` class labels of a conditional model.
     n_classes : int
+    seed : int or None
+        Seed of every candidate's training.
 
     Returns
     -------
@@ -43,7 +47,7 @@ def search_latent_dim(est, Xs: np.ndarray, c_t: torch.Tensor | None, n_classes: 
     """
     n_features = int(np.prod(Xs.shape[1:]))
     sizes = [k for k in CANDIDATES if k <= n_features] or [n_features]
-    config = est._train_config(len(Xs))
+    config = est._train_config(len(Xs), seed)
     if config.validation_fraction == 0:
         config = replace(config, validation_fraction=0.2)
     objective = est._objective()

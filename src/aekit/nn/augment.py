@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from aekit.nn.corruption import gaussian_noise
+
 
 @dataclass(frozen=True)
 class Augmentation:
@@ -68,9 +70,7 @@ class Augmentation:
             self.check_input(x.dim() - 1)
             x = _affine(x, self, generator)
         if self.noise:
-            x = x + self.noise * torch.randn(
-                x.shape, generator=generator, device=x.device, dtype=x.dtype
-            )
+            x = gaussian_noise(x, self.noise, generator)
         return x
 
 

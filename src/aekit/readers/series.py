@@ -69,5 +69,7 @@ def sliding_windows(values: np.ndarray, window: int, stride: int = 1) -> np.ndar
         raise ValueError(f"window must be >= 2 and stride >= 1, got {window} and {stride}")
     if len(v) < window:
         raise DataError(f"the series has {len(v)} steps, fewer than the window length {window}")
-    w = np.lib.stride_tricks.sliding_window_view(v, window, axis=0)  # (T-w+1, C, w)
-    return np.ascontiguousarray(w[::stride])
+    # Imported here: aekit.anomaly loads torch, and the readers stay light.
+    from aekit.anomaly.windows import sliding_windows as windows
+
+    return np.ascontiguousarray(windows(v, window, stride))  # (n_windows, C, window)

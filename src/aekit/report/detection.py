@@ -133,8 +133,9 @@ def series_sections(
     values = values[:, None] if values.ndim == 1 else values  # (T, C)
     t = np.arange(len(values)) if t is None else np.asarray(t)
     scores = np.asarray(det.decision_function(series), dtype=float)
-    flags = np.asarray(det.predict(series))
     thr = getattr(det, "threshold_", None)
+    # predict() would window and score the whole series a second time
+    flags = (scores > thr).astype(np.int64) if thr is not None else np.asarray(det.predict(series))
     s = doc.section("Series and anomaly scores")
     info: dict[str, Any] = {"steps": len(values), "channels": values.shape[1],
                             "flagged steps": int(flags.sum())}  # fmt: skip

@@ -68,7 +68,7 @@ def reconstruction_section(
 
 def latent_section(doc: Document, ae: Any, X: Any, y: Any, method: str, seed: int) -> None:
     """2-D map of the codes, coloured by label when labels are given."""
-    Z = ae.transform(X, y) if _is_conditional(ae) else ae.transform(X)
+    Z = ae.transform(X, y)  # y is used only by a conditional VAE
     if Z.shape[1] == 2:
         Z2, how = Z, "the 2-D code itself"
     elif method == "tsne":

@@ -28,13 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aekit.cli._options import say
+    from aekit.cli._options import say, verbosity
     from aekit.demo import run_demo
 
     say(args, "aekit demo: training on the digits (well under a minute)...")
     result = run_demo(args.output, latent_dim=args.latent_dim, epochs=args.epochs,
                       random_state=args.seed, device=args.device,
-                      verbose=0 if args.quiet else 1)  # fmt: skip
+                      verbose=verbosity(args))  # fmt: skip
     if not args.quiet:
         print(result.summary())
     return 0

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     X, ids, y = autoencoder_input(args, model)
     import pandas as pd
 
-    Z = model.transform(X, y) if len(getattr(model, "classes_", ())) else model.transform(X)
+    Z = model.transform(X, y)  # y is used only by a conditional VAE
     frame = pd.concat([pd.DataFrame(ids),
                        pd.DataFrame(Z, columns=model.get_feature_names_out())], axis=1)
     write_table(frame, args.output)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from aekit.cli._options import add_data_options, fraction, positive_int
+from aekit.cli._options import add_data_options, fraction, positive_int, verbosity
 
 NAME = "fit"
 ORDER = 20
@@ -101,7 +101,7 @@ def autoencoder(args: argparse.Namespace, **overrides):
         key, default = VARIANT_DEFAULTS[args.model]
         params[key] = default if params[key] is None else params[key]
     params = {k: v for k, v in params.items() if v is not None}
-    params.update(random_state=args.seed, device=args.device, verbose=0 if args.quiet else 1)
+    params.update(random_state=args.seed, device=args.device, verbose=verbosity(args))
     params.update(overrides)
     if args.model == "vae":
         if args.beta is not None:
@@ -126,7 +126,7 @@ def detector(args: argparse.Namespace, series: bool):
     """The unfitted AnomalyDetector or TimeSeriesDetector the options describe."""
     common = dict(contamination=args.contamination, threshold=_threshold(args.threshold),
                   random_state=args.seed, device=args.device,
-                  verbose=0 if args.quiet else 1)  # fmt: skip
+                  verbose=verbosity(args))  # fmt: skip
     own = {"latent_dim": args.latent_dim if args.latent_dim != "auto" else None,
            "hidden": args.hidden, "epochs": args.epochs}  # fmt: skip
     own = {k: v for k, v in own.items() if v is not None}

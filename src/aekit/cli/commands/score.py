@@ -55,7 +55,13 @@ def _frames(args, model):
     """Yield (ids, X) blocks of the data, reading big tables in chunks."""
     import numpy as np
 
-    from aekit.cli._options import accepts_text, image_read_settings, match_model, read_options
+    from aekit.cli._options import (
+        accepts_text,
+        id_columns,
+        image_read_settings,
+        match_model,
+        read_options,
+    )
     from aekit.cli.commands._shared import autoencoder_input, is_window_model
     from aekit.readers import file_kind, iter_table_chunks, read_data
 
@@ -70,15 +76,9 @@ def _frames(args, model):
     if series_model or kind not in ("table", "parquet", "npy") or opts.timestamp_column:
         data = read_data(args.data, opts)
         X = match_model(model, data, args)
-        ids = {}
-        if data.index is not None:
-            ids["file" if data.kind == "images" else "timestamp"] = data.index
-        elif series_model:
-            ids["step"] = np.arange(len(X))
-        else:
-            ids["row"] = np.arange(len(X))
-        if data.y is not None:
-            ids["label"] = data.y
+        ids = id_columns(data, len(X))
+        if data.index is None:
+            ids = {("step" if series_model else "row"): np.arange(len(X)), **ids}
         yield ids, X
         return
     noted = args.quiet
