@@ -125,6 +125,12 @@ def test_series_windows_with_a_conv1d_autoencoder(aekit, files, tmp_path):
     assert codes["timestamp"].iloc[0] == "2024-01-01 23:00:00"  # the first window's last step
     r = aekit("fit", files["series"], "-o", m, *opts)
     assert r.code == 2 and "--window" in r.err
+    # The training series given to the report is cut into windows as well.
+    report = tmp_path / "win.html"
+    r = aekit("-q", "report", m, files["series_train"], "--train", files["series_train"],
+              "--timestamp-column", "timestamp", "-o", report)  # fmt: skip
+    assert r.code == 0, r.err
+    assert report.stat().st_size > 0
 
 
 def test_image_folder_encode_reconstruct_score(aekit, models, files, tmp_path):

@@ -29,8 +29,8 @@ def is_window_model(model: Any) -> bool:
     return getattr(cfg, "architecture", None) == "conv1d"
 
 
-def autoencoder_input(args: argparse.Namespace, model: Any):
-    """Rows of ``args.data`` for an autoencoder: the table/images, or windows of a series.
+def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = None):
+    """Rows of ``path`` (default ``args.data``) for an autoencoder: table, images or series windows.
 
     Returns
     -------
@@ -48,7 +48,8 @@ def autoencoder_input(args: argparse.Namespace, model: Any):
 
         from aekit.readers import read_data, sliding_windows
 
-        data = read_data(args.data, read_options(args))
+        path = args.data if path is None else path
+        data = read_data(path, read_options(args))
         length, stride = int(model.input_shape_[-1]), getattr(args, "stride", 1)
         values = np.asarray(data.X, dtype=float)
         X = sliding_windows(values, length, stride)  # (n, C, L)
@@ -57,7 +58,7 @@ def autoencoder_input(args: argparse.Namespace, model: Any):
         ids = {"timestamp" if data.index is not None else "end_step":
                (data.index[ends] if data.index is not None else ends)}  # fmt: skip
         return X, ids, None
-    X, data = read_for_model(args, model, args.data)
+    X, data = read_for_model(args, model, args.data if path is None else path)
     y = data.y
     if conditional and y is None:
         raise CLIError("this VAE is conditional: give the classes with --label-column")

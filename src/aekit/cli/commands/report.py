@@ -39,13 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from aekit.cli._options import load_model, read_for_model, say
-    from aekit.cli.commands._shared import is_window_model
+    from aekit.cli.commands._shared import autoencoder_input, is_window_model
     from aekit.report import make_report
 
     model = load_model(args.model)
     if is_window_model(model):
-        from aekit.cli.commands._shared import autoencoder_input
-
         X, _, _ = autoencoder_input(args, model)
         data_y, index = None, None
     else:
@@ -53,7 +51,11 @@ def run(args: argparse.Namespace) -> int:
         data_y, index = data.y, data.index
     X_train = None
     if args.train is not None:
-        X_train, _ = read_for_model(args, model, args.train)
+        # A window model's training series is cut into windows like the data.
+        if is_window_model(model):
+            X_train = autoencoder_input(args, model, args.train)[0]
+        else:
+            X_train, _ = read_for_model(args, model, args.train)
     path = make_report(
         model, X, data_y, args.output, title=args.title, X_train=X_train,
         timestamps=index if type(model).__name__ == "TimeSeriesDetector" else None,
