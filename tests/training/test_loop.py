@@ -216,6 +216,7 @@ def test_cuda_refused_without_cuda(digits):
         dict(epochs=0), dict(batch_size=0), dict(lr=0.0), dict(weight_decay=-1.0),
         dict(validation_fraction=1.0), dict(validation_fraction=-0.1), dict(patience=0),
         dict(min_delta=-1e-3), dict(grad_clip=0.0), dict(optimizer="sgd"),
+        dict(precision="float16"),
     ],
     ids=lambda kw: "-".join(f"{k}={v}" for k, v in kw.items()),
 )

@@ -115,6 +115,7 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
             grad_clip=self.grad_clip,
             seed=seed,
             device=self.device,
+            precision=self.precision,
             verbose=self.verbose,
         )
 

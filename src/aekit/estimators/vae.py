@@ -71,6 +71,7 @@ class VAE(AutoEncoder):
         downsample: str = "stride",
         grad_clip: float | None = None,
         device: str = "auto",
+        precision: str = "float32",
         random_state=None,
         verbose: int = 0,
         warm_start: bool = False,
@@ -83,7 +84,8 @@ class VAE(AutoEncoder):
             epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
             patience=patience, validation_fraction=validation_fraction, scaler=scaler,
             augmentation=augmentation, kernel_size=kernel_size, downsample=downsample,
-            grad_clip=grad_clip, device=device, random_state=random_state,
+            grad_clip=grad_clip, device=device, precision=precision,
+            random_state=random_state,
             verbose=verbose, warm_start=warm_start,
         )  # fmt: skip
         self.beta = beta

@@ -8,6 +8,7 @@ a ``.item()`` per step) would cost more than the arithmetic.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import sys
@@ -20,6 +21,7 @@ from torch import nn
 from aekit.training.device import make_generator, resolve_device
 from aekit.training.memory import hold_freed_memory
 from aekit.training.objective import Objective
+from aekit.training.precision import autocast_for, check_precision
 from aekit.training.progress import ProgressBar
 
 logger = logging.getLogger(__name__)
@@ -59,6 +61,11 @@ class TrainConfig:
         Seed of the batch order, split, noise and sampling.
     device : str
         ``'auto'``, ``'cpu'``, ``'cuda'``...
+    precision : {'float32', 'bf16-mixed'}
+        'bf16-mixed' runs the forward pass under bfloat16 autocast (weights,
+        optimiser and losses stay float32): several times faster matmuls on
+        hardware with native bfloat16, results close to but not bit-equal
+        with float32.
     verbose : int
         0 silent, 1 progress bar (on a terminal), 2 also a log line per epoch.
     """
@@ -74,6 +81,7 @@ class TrainConfig:
     grad_clip: float | None = None
     seed: int | None = 0
     device: str = "auto"
+    precision: str = "float32"
     verbose: int = 0
 
     def __post_init__(self) -> None:
@@ -92,6 +100,7 @@ class TrainConfig:
                 raise ValueError(f"invalid {name}={getattr(self, name)!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        check_precision(self.precision)
 
 
 @dataclass
@@ -137,8 +146,15 @@ def _memory_format(x: torch.Tensor, device: torch.device) -> torch.memory_format
     return torch.contiguous_format
 
 
-def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+def _snapshot(
+    model: nn.Module, into: dict[str, torch.Tensor] | None = None
+) -> dict[str, torch.Tensor]:
+    """A copy of the weights; written over ``into`` when given, so no second copy is held."""
+    if into is None:
+        return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    for k, v in model.state_dict().items():
+        into[k].copy_(v)
+    return into
 
 
 @torch.no_grad()
@@ -149,6 +165,7 @@ def evaluate(
     c: torch.Tensor | None,
     batch_size: int,
     generator: torch.Generator | None = None,
+    autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
 ) -> dict[str, float]:
     """Mean of every loss term over ``x`` in eval mode (full KL weight).
 
@@ -161,6 +178,10 @@ def evaluate(
     c : torch.Tensor or None
         ``(N,)`` class labels of a conditional model.
     batch_size : int
+    generator : torch.Generator, optional
+    autocast : callable, optional
+        Factory of the context the forward pass runs in (see
+        :func:`aekit.training.precision.autocast_for`).
 
     Returns
     -------
@@ -172,7 +193,8 @@ def evaluate(
     for s in range(0, len(x), batch_size):
         xb = x[s : s + batch_size]
         cb = None if c is None else c[s : s + batch_size]
-        terms = objective(model, xb, cb, progress=math.inf, generator=generator)
+        with autocast():
+            terms = objective(model, xb, cb, progress=math.inf, generator=generator)
         for k, v in terms.items():
             sums[k] = sums.get(k, 0.0) + v * len(xb)
     model.train(was_training)
@@ -226,6 +248,7 @@ def train(
     x = x.to(device).contiguous(memory_format=fmt)
     c = None if c is None else c.to(device)
     gen = make_generator(cfg.seed, device)
+    autocast = autocast_for(cfg.precision, device)
     tr_idx, va_idx = split_validation(len(x), cfg.validation_fraction, gen, device)
     if va_idx is None:  # no split: train on x itself, batches below are copies anyway
         x_tr, x_va, c_tr, c_va = x, None, c, None
@@ -256,7 +279,8 @@ def train(
                     continue
                 xb = x_tr[idx]
                 cb = None if c_tr is None else c_tr[idx]
-                terms = objective(model, xb, cb, progress=epoch + s / n, generator=gen)
+                with autocast():
+                    terms = objective(model, xb, cb, progress=epoch + s / n, generator=gen)
                 optimizer.zero_grad(set_to_none=True)
                 terms["loss"].backward()
                 if cfg.grad_clip is not None:
@@ -266,7 +290,9 @@ def train(
                     sums[k] = sums.get(k, 0.0) + v.detach() * len(xb)
             row = {k: float(v) / n for k, v in sums.items()}
             if x_va is not None:
-                val = evaluate(model, objective, x_va, c_va, 8 * cfg.batch_size, gen)
+                val = evaluate(
+                    model, objective, x_va, c_va, 8 * cfg.batch_size, gen, autocast
+                )
                 row.update({f"val_{k}": v for k, v in val.items()})
             for k, v in row.items():
                 hist.setdefault(k, []).append(v)
@@ -287,7 +313,7 @@ def train(
                 )
             if monitored < best - cfg.min_delta:
                 best, waited, result.best_epoch = monitored, 0, epoch + 1
-                best_state = _snapshot(model)
+                best_state = _snapshot(model, into=best_state)
             else:
                 waited += 1
             bar.update(row)

@@ -19,6 +19,13 @@ from aekit.nn.model import AutoEncoderModule
 LOSSES = ("mse", "bce")
 
 
+def _float(code: torch.Tensor | tuple[torch.Tensor, ...]):
+    """The encoder's output (a tensor, or a tuple of them) as float32."""
+    if isinstance(code, tuple):
+        return tuple(t.float() for t in code)
+    return code.float()
+
+
 @dataclass
 class Objective:
     """Loss settings; calling it on a batch returns every term.
@@ -118,7 +125,9 @@ class Objective:
         contract = self.contractive > 0 and torch.is_grad_enabled()
         if contract:
             inp = inp.detach().requires_grad_(True)
-        code = model.encode(inp, c)
+        # .float(): under bf16 autocast the network's outputs are bfloat16; the
+        # losses are summed over thousands of features and need float32.
+        code = _float(model.encode(inp, c))
         terms: dict[str, torch.Tensor] = {}
         if model.config.variational:
             mu, logvar = code
@@ -127,7 +136,7 @@ class Objective:
             code = mu
         else:
             z = code
-        terms["recon"] = recon = self.reconstruction(model, model.decode(z, c), x)
+        terms["recon"] = recon = self.reconstruction(model, model.decode(z, c).float(), x)
         total = recon
         if model.config.variational:
             total = total + losses.kl_weight(self.beta, progress, self.kl_warmup) * terms["kl"]
