@@ -238,7 +238,7 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
                         latent = default_latent_dim(int(np.prod(X.shape[1:])))
                     elif latent == "spatial":
                         latent = None  # ModelConfig's spatial code: the last feature map
-                    self.module_ = AutoEncoderModule(self._model_config(Xs, latent, n_classes))
+                    self.module_ = self._new_module(Xs, latent, n_classes)
                 result = self._train(
                     self.module_, Xs, c_t, objective, self._train_config(len(Xs), seed)
                 )
@@ -248,6 +248,12 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         self.latent_dim_ = self.module_.latent_dim
         self._n_features_out = self.latent_dim_
         return self
+
+    def _new_module(self, Xs: np.ndarray, latent, n_classes: int) -> AutoEncoderModule:
+        """A freshly initialised network for scaled data ``Xs`` ``(n, *input_shape)``."""
+        module = AutoEncoderModule(self._model_config(Xs, latent, n_classes))
+        module.init_output_bias(torch.as_tensor(Xs.mean(axis=0)))
+        return module
 
     def _train(self, module, Xs, c_t, objective, config):
         x_t = to_tensor(Xs, module.config.input_shape)

@@ -8,8 +8,6 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from aekit.nn.model import AutoEncoderModule
-
 logger = logging.getLogger(__name__)
 
 #: Code sizes tried, capped at the number of input features.
@@ -53,7 +51,7 @@ def search_latent_dim(
     objective = est._objective()
     curve, fitted = {}, {}
     for k in sizes:
-        module = AutoEncoderModule(est._model_config(Xs, k, n_classes))
+        module = est._new_module(Xs, k, n_classes)
         result = est._train(module, Xs, c_t, objective, config)
         recon = result.history.get("val_recon", result.history["recon"])
         curve[k] = float(min(recon))
