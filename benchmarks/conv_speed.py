@@ -9,10 +9,10 @@ cross-entropy (summed over pixels, averaged over the batch). aekit's
 downsample='pool', output='sigmoid', loss='bce')`` builds exactly this net (checked
 layer by layer after each fit).
 
-Compared: aekit, the same net in a plain PyTorch ``DataLoader`` loop, and in
-pythae (its ``AE`` with the loss changed to the same BCE), in training images
-per second. Runs as part of ``dense_speed.py`` (which holds the shared
-machinery) or alone::
+Compared: aekit (float32, and ``aekit_bf16`` with ``precision='bf16-mixed'``),
+the same net in a plain PyTorch ``DataLoader`` loop, and in pythae (its ``AE``
+with the loss changed to the same BCE), in training images per second. Runs as
+part of ``dense_speed.py`` (which holds the shared machinery) or alone::
 
     python benchmarks/conv_speed.py [--quick] [--repeats N] [--conv-epochs E]
 """
@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-CONV_METHODS = ("aekit", "plain", "pythae")
+CONV_METHODS = ("aekit", "aekit_bf16", "plain", "pythae")
 
 
 def keras_conv_net():
@@ -78,16 +78,17 @@ def conv_method(method: str, X: np.ndarray, epochs: int):
     """
     import torch
     import torch.nn.functional as F
-    from dense_speed import pythae_fit, pythae_wrappers, quiet_pythae
+    from dense_speed import AEKIT_METHODS, pythae_fit, pythae_wrappers, quiet_pythae
 
     imgs = X.reshape(-1, 1, 28, 28)
-    if method == "aekit":
+    if method in AEKIT_METHODS:
         import aekit
 
         est = aekit.AutoEncoder(
             architecture="conv2d", hidden=(32, 32), latent_dim="spatial", downsample="pool",
             output="sigmoid", loss="bce", scaler=None, epochs=epochs, batch_size=128, lr=1e-3,
             patience=None, validation_fraction=0.0, random_state=0, device="cpu",
+            precision=AEKIT_METHODS[method],
         )
         x = imgs.reshape(-1, 28, 28)
 
@@ -177,16 +178,18 @@ def report_conv(args) -> None:
     print(f"\n== conv AE (Keras denoising net), 28x28: {args.conv_n_train} train images, "
           f"{args.conv_epochs} epochs, batch 128, Adam 1e-3 (best of {args.repeats}) ==")
     res = best_of("conv", CONV_METHODS, args)
-    print(f"\n{'method':8s} {'fit s':>8s} {'cpu s':>7s} {'images/s':>9s} {'test BCE/image':>15s} "
+    print(f"\n{'method':10s} {'fit s':>8s} {'cpu s':>7s} {'images/s':>9s} {'test BCE/image':>15s} "
           f"{'peak MiB':>9s} {'aekit speed-up':>15s}")
     a = res["aekit"]["images_per_s"]
     for m, r in res.items():
-        print(f"{m:8s} {r['seconds']:8.2f} {r['cpu_seconds']:7.2f} {r['images_per_s']:9.0f} "
+        print(f"{m:10s} {r['seconds']:8.2f} {r['cpu_seconds']:7.2f} {r['images_per_s']:9.0f} "
               f"{r['test_bce']:15.2f} "
               f"{_fmt_mem(r['peak_mib']):>9s} {a / r['images_per_s']:15.2f}")
-    print(f"aekit images/s / plain loop's = {a / res['plain']['images_per_s']:.2f} "
-          "(target >= 1.2)")
-    print(f"aekit images/s / pythae's     = {a / res['pythae']['images_per_s']:.2f}")
+    for ours in ("aekit", "aekit_bf16"):
+        b = res[ours]["images_per_s"]
+        print(f"{ours} images/s / plain loop's = {b / res['plain']['images_per_s']:.2f} "
+              "(target >= 1.2)")
+        print(f"{ours} images/s / pythae's     = {b / res['pythae']['images_per_s']:.2f}")
 
 
 if __name__ == "__main__":

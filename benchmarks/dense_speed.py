@@ -17,6 +17,10 @@ on 256 rows for 1 epoch, so that one-off process costs (lazy imports such as
 ``torch._dynamo`` by the first optimizer, about a second; PyOD's numba
 compilation; MKL and oneDNN set-up) count for no method: see :func:`warm_up`.
 
+aekit runs twice: with its default ``precision='float32'`` (``aekit``) and with
+``precision='bf16-mixed'`` (``aekit_bf16``: matmuls in bfloat16 under autocast,
+weights, optimiser and loss in float32), each with its own ratios.
+
 The "ceiling" is the time the training arithmetic would take at this
 machine's measured float32 matmul rate: forward multiply-adds x 2 FLOPs x 3
 (forward plus a backward twice as costly) x samples x epochs.
@@ -54,7 +58,9 @@ from shared_data import data_dir, mnist_split  # noqa: E402
 
 #: Layer sizes of the dense autoencoder, input to output.
 DENSE_SIZES = (784, 256, 64, 32, 64, 256, 784)
-DENSE_METHODS = ("aekit", "pyod", "pythae", "plain")
+DENSE_METHODS = ("aekit", "aekit_bf16", "pyod", "pythae", "plain")
+#: aekit's own methods: float32 (the default) and bfloat16 mixed precision.
+AEKIT_METHODS = {"aekit": "float32", "aekit_bf16": "bf16-mixed"}
 RESULT_TAG = "RESULT "
 
 
@@ -219,13 +225,13 @@ def dense_method(method: str, X: np.ndarray, epochs: int):
     """
     import torch
 
-    if method == "aekit":
+    if method in AEKIT_METHODS:
         import aekit
 
         est = aekit.AutoEncoder(
             hidden=(256, 64), latent_dim=32, output="linear", loss="mse", epochs=epochs,
             batch_size=128, lr=1e-3, scaler=None, patience=None, validation_fraction=0.0,
-            random_state=0,
+            random_state=0, precision=AEKIT_METHODS[method],
         )
         return lambda: est.fit(X), est.reconstruct
     if method == "pyod":
@@ -320,7 +326,7 @@ def best_of(kind: str, methods: tuple[str, ...], args: argparse.Namespace) -> di
     for r in range(args.repeats):
         for m in methods:
             res = run_worker(kind, m, args)
-            print(f"  [{kind} run {r + 1}/{args.repeats}] {m:7s} {res['seconds']:7.2f} s",
+            print(f"  [{kind} run {r + 1}/{args.repeats}] {m:10s} {res['seconds']:7.2f} s",
                   flush=True)
             if m not in best or res["seconds"] < best[m]["seconds"]:
                 best[m] = res
@@ -340,29 +346,34 @@ def report_dense(args: argparse.Namespace) -> None:
     gflops = max(gflops, matmul_gflops())  # measured before and after; the better one
     flops = dense_train_flops(args.n_train, args.epochs)
     ceiling = flops / (gflops * 1e9)
-    print(f"\n{'method':8s} {'fit s':>8s} {'cpu s':>7s} {'one-off s':>9s} {'test MSE/px':>12s} "
+    print(f"\n{'method':10s} {'fit s':>8s} {'cpu s':>7s} {'one-off s':>9s} {'test MSE/px':>12s} "
           f"{'MSE/image':>10s} {'peak MiB':>9s} {'aekit x':>8s} {'x ceiling':>9s}")
     a = res["aekit"]["seconds"]
     for m, r in res.items():
-        print(f"{m:8s} {r['seconds']:8.2f} {r['cpu_seconds']:7.2f} {r['one_off_seconds']:9.2f} "
+        print(f"{m:10s} {r['seconds']:8.2f} {r['cpu_seconds']:7.2f} {r['one_off_seconds']:9.2f} "
               f"{r['test_mse']:12.5f} {r['test_mse'] * 784:10.2f} "
               f"{_fmt_mem(r['peak_mib']):>9s} {a / r['seconds']:8.2f} "
               f"{r['seconds'] / ceiling:9.2f}")
     print(f"\nmatmul rate {gflops:.1f} GFLOP/s (float32, 2048/4096 square, best); training work "
           f"{flops / 1e9:.1f} GFLOP -> ceiling {ceiling:.2f} s")
-    print(f"aekit / ceiling = {a / ceiling:.2f} (target <= 1.5)")
     cold = {m: r["seconds"] + r["one_off_seconds"] for m, r in res.items()}
-    for peer, target in (("pyod", 1 / 3), ("pythae", 2 / 3), ("plain", None)):
-        goal = "" if target is None else f" (target <= {target:.2f})"
-        print(f"aekit / {peer:6s} = {a / res[peer]['seconds']:.2f}{goal}; "
-              f"first fit in a fresh process (fit + one-off): {cold['aekit'] / cold[peer]:.2f}")
     best_mse = min(res[m]["test_mse"] for m in ("pyod", "pythae", "plain"))
-    print(f"aekit test MSE / best peer's = {res['aekit']['test_mse'] / best_mse:.3f} "
-          "(target <= 1)")
-    if res["aekit"]["peak_mib"] is not None and res["pyod"]["peak_mib"] is not None:
-        print(f"aekit peak MiB - PyOD's = {res['aekit']['peak_mib'] - res['pyod']['peak_mib']:+.0f}"
-              " (target <= 0)")
-    print("notes: PyOD cannot make the code linear: its 32-unit bottleneck has a ReLU, the "
+    for ours, precision in AEKIT_METHODS.items():
+        if ours not in res:
+            continue
+        a = res[ours]["seconds"]
+        print(f"\n{ours} (precision={precision!r}):")
+        print(f"  {ours} / ceiling = {a / ceiling:.2f} (target <= 1.5)")
+        for peer, target in (("pyod", 1 / 3), ("pythae", 2 / 3), ("plain", None)):
+            goal = "" if target is None else f" (target <= {target:.2f})"
+            print(f"  {ours} / {peer:6s} = {a / res[peer]['seconds']:.2f}{goal}; first fit in a "
+                  f"fresh process (fit + one-off): {cold[ours] / cold[peer]:.2f}")
+        print(f"  {ours} test MSE / best peer's = {res[ours]['test_mse'] / best_mse:.3f} "
+              "(target <= 1)")
+        if res[ours]["peak_mib"] is not None and res["pyod"]["peak_mib"] is not None:
+            print(f"  {ours} peak MiB - PyOD's = "
+                  f"{res[ours]['peak_mib'] - res['pyod']['peak_mib']:+.0f} (target <= 0)")
+    print("\nnotes: PyOD cannot make the code linear: its 32-unit bottleneck has a ReLU, the "
           "others' is linear;\n  PyOD uses drop_last batches, a per-element MSE "
           "(Adam is nearly scale-free) and scores the training set inside fit;\n"
           "  pythae's fit includes its data checks, best-model copies and saving the model;\n"
