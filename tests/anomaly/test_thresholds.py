@@ -80,3 +80,16 @@ def test_max_threshold_and_series_rules():
     assert check_threshold("max", SERIES_THRESHOLD_RULES) == "max"
     with pytest.raises(ValueError, match="threshold"):
         check_threshold("max")  # not a rule of the table detector
+
+
+def test_expanding_thresholds_match_a_direct_computation():
+    from aekit.anomaly.adaptive import expanding_thresholds
+
+    rng = np.random.default_rng(0)
+    prior, s = 100 + rng.normal(size=7), 100 + rng.gamma(1.0, size=30)
+    thr = expanding_thresholds(prior, s, n_sigmas=2.5)
+    for t in (0, 1, 17, 29):
+        past = np.r_[prior, s[:t]]
+        assert thr[t] == pytest.approx(past.mean() + 2.5 * past.std(), rel=1e-12)
+    with pytest.raises(ValueError, match="at least one earlier score"):
+        expanding_thresholds(np.array([]), s)

@@ -27,7 +27,8 @@ def fitted():
 
 def test_window_from_period_and_spike_found(fitted):
     assert fitted.window_ == PERIOD
-    assert fitted.threshold_ == pytest.approx(1.5 * fitted.calibration_scores_.max())
+    cal = fitted.calibration_scores_
+    assert fitted.threshold_ == pytest.approx(cal.mean() + 6.0 * cal.std())
     test = seasonal(1500, 1)[:, 0]
     test[700:703] += 2.5  # a short spike
     s = fitted.decision_function(test)
@@ -47,6 +48,29 @@ def test_level_shift_found(fitted):
     inside, outside = s[900:1000], np.r_[s[:850], s[1050:]]
     assert np.median(inside) > np.quantile(outside, 0.99)
     assert fitted.predict(test)[900:1000].mean() > 0.3
+
+
+def test_adaptive_threshold_follows_drift_and_still_finds_a_spike(fitted):
+    """Default threshold='adaptive' against 'max' on a series whose swing grows."""
+    n = 3000
+    test = seasonal(n, 9)[:, 0] * np.linspace(1.0, 1.6, n)  # the swing grows slowly
+    test[2500:2503] += 4.0
+    adaptive = fitted
+    fixed = TimeSeriesDetector(threshold="max", random_state=0).fit(seasonal(2000, 0)[:, 0])
+    alarms_fixed = fixed.predict(test)[:2400].sum()
+    pred = adaptive.predict(test)
+    assert alarms_fixed > 100  # drift alone sets off the fixed threshold
+    assert pred[:2400].sum() < alarms_fixed / 10
+    assert pred[2490:2515].any()
+    thr = adaptive.thresholds(test)
+    assert thr.shape == (n,) and thr[0] == pytest.approx(adaptive.threshold_)
+    np.testing.assert_array_equal(pred, adaptive.decision_function(test) > thr)
+
+
+@pytest.mark.parametrize("k", [0, -1.0, np.inf, "6", True])
+def test_bad_n_sigmas(k):
+    with pytest.raises(ValueError, match="n_sigmas"):
+        TimeSeriesDetector(n_sigmas=k).fit(seasonal(400, 0)[:, 0])
 
 
 def test_multivariate_channel_break():

@@ -25,8 +25,9 @@ import numpy as np
 
 #: Named threshold rules; a real number is a fixed threshold.
 THRESHOLD_RULES = ("contamination", "conformal")
-#: Series detectors also know 'max' (see :func:`max_threshold`).
-SERIES_THRESHOLD_RULES = ("max", "contamination", "conformal")
+#: Series detectors also know 'adaptive' (see :mod:`aekit.anomaly.adaptive`) and
+#: 'max' (see :func:`max_threshold`).
+SERIES_THRESHOLD_RULES = ("adaptive", "max", "contamination", "conformal")
 #: Margin of the 'max' rule over the highest held-out score.
 MAX_MARGIN = 1.5
 

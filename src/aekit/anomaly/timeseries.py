@@ -24,6 +24,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from aekit.anomaly.adaptive import expanding_thresholds
 from aekit.anomaly.scoring import error_scale, squared_errors
 from aekit.anomaly.settings import series_estimator
 from aekit.anomaly.thresholds import (
@@ -52,13 +53,19 @@ class TimeSeriesDetector(BaseEstimator):
         autocorrelation): the period, or a whole fraction of it when it is
         longer than 128 steps, at least 16 and at most a third of the series
         (64 when no period stands out); see :func:`aekit.anomaly.windows.choose_window`.
-    threshold : {'max', 'contamination', 'conformal'} or float, default='max'
-        How ``threshold_`` is set from the held-out steps' scores. 'max':
-        1.5 times the highest of them (the held-out stretch is short, and
-        each false alarm is a separate event to whoever watches the series);
-        'contamination': their ``1 - contamination`` quantile; 'conformal':
-        flag ``p_value <= contamination``. A number fixes it on the
-        :meth:`decision_function` scale.
+    threshold : {'adaptive', 'max', 'contamination', 'conformal'} or float, default='adaptive'
+        How :meth:`predict` decides. 'adaptive': a step is anomalous when its
+        score lies more than ``n_sigmas`` standard deviations above the mean
+        of all earlier scores (the held-out steps', then the series' own
+        earlier steps), so slow drift after training does not raise alarm
+        after alarm (see :mod:`aekit.anomaly.adaptive`); ``threshold_`` is
+        then the threshold at the first step. The other rules fix
+        ``threshold_`` from the held-out steps' scores: 'max', 1.5 times the
+        highest of them; 'contamination', their ``1 - contamination``
+        quantile; 'conformal', flag ``p_value <= contamination``. A number
+        fixes it on the :meth:`decision_function` scale.
+    n_sigmas : float, default=6.0
+        Standard deviations above the running mean for ``threshold='adaptive'``.
     contamination : float, default=0.01
         Share of normal steps expected above the threshold for
         ``threshold='contamination'`` (the level for 'conformal').
@@ -123,7 +130,8 @@ class TimeSeriesDetector(BaseEstimator):
     def __init__(
         self,
         window: int | None = None,
-        threshold="max",
+        threshold="adaptive",
+        n_sigmas: float = 6.0,
         contamination: float = 0.01,
         hidden=None,
         latent_dim: int | None = None,
@@ -136,6 +144,7 @@ class TimeSeriesDetector(BaseEstimator):
     ) -> None:
         self.window = window
         self.threshold = threshold
+        self.n_sigmas = n_sigmas
         self.contamination = contamination
         self.hidden = hidden
         self.latent_dim = latent_dim
@@ -149,6 +158,9 @@ class TimeSeriesDetector(BaseEstimator):
     def _check_params(self) -> None:
         check_contamination(self.contamination)
         check_threshold(self.threshold, SERIES_THRESHOLD_RULES)
+        k = self.n_sigmas
+        if not isinstance(k, numbers.Real) or isinstance(k, bool) or not 0 < k < np.inf:
+            raise ValueError(f"n_sigmas must be a positive number, got {k!r}")
         w = self.window
         if w is not None and (not isinstance(w, numbers.Integral) or w < 2):
             raise ValueError(f"window must be an integer >= 2 or None, got {w!r}")
@@ -217,7 +229,12 @@ class TimeSeriesDetector(BaseEstimator):
         self.error_scale_ = error_scale(err)
         self.calibration_scores_ = self._combine(err)
         rule = check_threshold(self.threshold, SERIES_THRESHOLD_RULES)
-        self.threshold_ = make_threshold(rule, self.calibration_scores_, self.contamination)
+        if rule == "adaptive":
+            self.threshold_ = float(
+                expanding_thresholds(self.calibration_scores_, [0.0], self.n_sigmas)[0]
+            )
+        else:
+            self.threshold_ = make_threshold(rule, self.calibration_scores_, self.contamination)
         return self
 
     # ---------------------------------------------------------------- scoring
@@ -262,9 +279,28 @@ class TimeSeriesDetector(BaseEstimator):
         """``-decision_function(series)``: higher means more normal, shape (T,)."""
         return -self.decision_function(series)
 
+    def thresholds(self, series) -> np.ndarray:
+        """The threshold :meth:`predict` applies at every step, shape (T,).
+
+        ``threshold_`` at every step, except with ``threshold='adaptive'``:
+        there step ``t``'s threshold is the mean plus ``n_sigmas`` standard
+        deviations of the held-out scores and the scores of steps ``0..t-1``.
+        """
+        return self._thresholds(self.decision_function(series))
+
+    def _thresholds(self, scores: np.ndarray) -> np.ndarray:
+        if self.threshold == "adaptive":
+            return expanding_thresholds(self.calibration_scores_, scores, self.n_sigmas)
+        return np.full(len(scores), self.threshold_)
+
     def predict(self, series) -> np.ndarray:
-        """1 for an anomalous step (score above ``threshold_``), 0 otherwise; shape (T,)."""
-        return (self.decision_function(series) > self.threshold_).astype(np.int64)
+        """1 for an anomalous step (score above its threshold), 0 otherwise; shape (T,).
+
+        See :meth:`thresholds`: a fixed ``threshold_``, or the running one of
+        ``threshold='adaptive'``.
+        """
+        scores = self.decision_function(series)
+        return (scores > self._thresholds(scores)).astype(np.int64)
 
     def p_values(self, series) -> np.ndarray:
         """Conformal p-value of every step's score against the held-out steps, shape (T,).
