@@ -77,3 +77,16 @@ def test_best_f1_is_an_upper_bound_on_any_threshold():
     assert f == pytest.approx(event_f1(y, s > thr))
     with pytest.raises(ValueError, match="steps"):
         event_f1(y, s[:10] > 0)
+
+
+def test_best_f1_tries_flagging_only_the_top_scores():
+    # One high step inside an event and five lower noise steps elsewhere: every
+    # quantile between 0.5 and 1 is 0 and flags the noise too; only a cut between
+    # the top scores finds the perfect F1.
+    y = np.zeros(5000, dtype=int)
+    y[3000:3050] = 1
+    s = np.zeros(5000)
+    s[[100, 600, 1100, 1600, 2100]] = 1.0
+    s[3010] = 5.0
+    f, thr = best_f1(y, s)
+    assert f == 1.0 and 1.0 <= thr < 5.0
