@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 import aekit
 from aekit import TimeSeriesDetector
@@ -120,3 +121,23 @@ def test_bad_series(fitted):
         TimeSeriesDetector(window=1).fit(np.zeros(100))
     with pytest.raises(ValueError, match="numeric"):
         TimeSeriesDetector().fit(pd.DataFrame({"t": ["a"] * 100, "v": np.zeros(100)}))
+
+
+def test_ensemble_averages_its_members_errors():
+    train = seasonal(900, 10)[:, 0]
+    det = TimeSeriesDetector(window=20, epochs=3, n_estimators=2, random_state=0).fit(train)
+    assert len(det.estimators_) == 2 and det.estimator_ is det.estimators_[0]
+    w0 = next(det.estimators_[0].module_.parameters())
+    w1 = next(det.estimators_[1].module_.parameters())
+    assert not torch.equal(w0, w1)  # different seeds
+    xs = det.scaler_.transform(seasonal(300, 11)[:, :1])
+    both = det._step_errors(xs)
+    members = det.estimators_
+    singles = []
+    for m in members:
+        det.estimators_ = [m]
+        singles.append(det._step_errors(xs))
+    det.estimators_ = members
+    np.testing.assert_allclose(both, (singles[0] + singles[1]) / 2, rtol=1e-6)
+    with pytest.raises(ValueError, match="n_estimators"):
+        TimeSeriesDetector(n_estimators=0).fit(train)

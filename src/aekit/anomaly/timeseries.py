@@ -1,10 +1,11 @@
 """TimeSeriesDetector: a 1-D convolutional autoencoder on sliding windows, scored per step.
 
 ``fit`` scales each channel, cuts the normal series into overlapping windows
-(length from the series' period unless given), and trains the conv1d
-autoencoder on them, holding the last part of the series out to calibrate.
-Scoring reconstructs every window of the new series; each step's error is
-the mean over the windows covering it of that step's squared error (each
+(length from the series' period unless given), and trains a small ensemble
+of conv1d autoencoders on them, holding the last part of the series out to
+calibrate. Scoring reconstructs every window of the new series; each step's
+error is the mean over the members and over the windows covering it of that
+step's squared error (each
 channel divided by its typical held-out error), so a short spike is placed
 where it happened rather than smeared over a whole window; the score is then
 averaged over half a window (``smoothing``), which turns a burst of errors
@@ -73,6 +74,11 @@ class TimeSeriesDetector(BaseEstimator):
         Channels of each conv stage (each halves the length); None picks them.
     latent_dim : int or None, default=None
         Code size; None picks it from the window.
+    n_estimators : int, default=3
+        Autoencoders trained with different seeds, their errors averaged: on
+        NAB's real series three members lifted the mean event F1 of every
+        single seed's detector (benchmarks/anomaly_timeseries.py); 1 fits
+        three times faster.
     epochs : int or None, default=None
         Maximum epochs (early stopping applies); None picks them.
     smoothing : int or 'auto', default='auto'
@@ -96,8 +102,10 @@ class TimeSeriesDetector(BaseEstimator):
 
     Attributes
     ----------
+    estimators_ : list of AutoEncoder
+        The fitted conv1d autoencoders on windows ``(n, channels, window)``.
     estimator_ : AutoEncoder
-        The fitted conv1d autoencoder on windows ``(n, channels, window)``.
+        The first of them.
     window_ : int
         Window length used.
     smoothing_ : int
@@ -135,6 +143,7 @@ class TimeSeriesDetector(BaseEstimator):
         contamination: float = 0.01,
         hidden=None,
         latent_dim: int | None = None,
+        n_estimators: int = 3,
         epochs: int | None = None,
         smoothing="auto",
         calibration_fraction: float = 0.2,
@@ -148,6 +157,7 @@ class TimeSeriesDetector(BaseEstimator):
         self.contamination = contamination
         self.hidden = hidden
         self.latent_dim = latent_dim
+        self.n_estimators = n_estimators
         self.epochs = epochs
         self.smoothing = smoothing
         self.calibration_fraction = calibration_fraction
@@ -168,6 +178,9 @@ class TimeSeriesDetector(BaseEstimator):
         if sm != "auto" and (not isinstance(sm, numbers.Integral) or sm < 1):
             raise ValueError(f"smoothing must be 'auto' or an integer >= 1, got {sm!r}")
         check_calibration_params(self, ("epochs", "latent_dim"))
+        n = self.n_estimators
+        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"n_estimators must be a positive integer, got {n!r}")
 
     def _series(self, series, reset: bool) -> np.ndarray:
         """Validate a series and return it as float64 ``(T, C)``."""
@@ -224,7 +237,10 @@ class TimeSeriesDetector(BaseEstimator):
         stride = max(1, int(np.ceil(n_windows / MAX_TRAIN_WINDOWS)))
         W = np.ascontiguousarray(sliding_windows(train_part, L, stride), dtype=np.float32)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        self.estimator_ = series_estimator(self, W, seed).fit(W)
+        self.estimators_ = [
+            series_estimator(self, W, seed + i).fit(W) for i in range(self.n_estimators)
+        ]
+        self.estimator_ = self.estimators_[0]
         err = self._step_errors(cal_part)
         self.error_scale_ = error_scale(err)
         self.calibration_scores_ = self._combine(err)
@@ -245,7 +261,8 @@ class TimeSeriesDetector(BaseEstimator):
         total, count = np.zeros((T, xs.shape[1])), np.zeros(T)
         for s in range(0, len(W), SCORE_CHUNK):
             chunk = np.ascontiguousarray(W[s : s + SCORE_CHUNK], dtype=np.float32)
-            err, _ = squared_errors(self.estimator_, chunk)
+            err = sum(squared_errors(m, chunk)[0] for m in self.estimators_)
+            err /= len(self.estimators_)
             overlap_add(err.reshape(chunk.shape), total, count, first=s)
         return total / count[:, None]
 
@@ -271,7 +288,7 @@ class TimeSeriesDetector(BaseEstimator):
             averaged over the windows covering each step, then smoothed over
             ``smoothing_`` steps.
         """
-        check_is_fitted(self, "estimator_")
+        check_is_fitted(self, "estimators_")
         x = self._series(series, reset=False)
         return self._combine(self._step_errors(self.scaler_.transform(x)))
 
@@ -286,9 +303,22 @@ class TimeSeriesDetector(BaseEstimator):
         there step ``t``'s threshold is the mean plus ``n_sigmas`` standard
         deviations of the held-out scores and the scores of steps ``0..t-1``.
         """
-        return self._thresholds(self.decision_function(series))
+        return self.thresholds_for_scores(self.decision_function(series))
 
-    def _thresholds(self, scores: np.ndarray) -> np.ndarray:
+    def thresholds_for_scores(self, scores: np.ndarray) -> np.ndarray:
+        """:meth:`thresholds` for scores already computed by :meth:`decision_function`.
+
+        Parameters
+        ----------
+        scores : ndarray of shape (T,)
+            A series' scores, in time order.
+
+        Returns
+        -------
+        ndarray of shape (T,)
+        """
+        check_is_fitted(self, "calibration_scores_")
+        scores = np.asarray(scores, dtype=np.float64).ravel()
         if self.threshold == "adaptive":
             return expanding_thresholds(self.calibration_scores_, scores, self.n_sigmas)
         return np.full(len(scores), self.threshold_)
@@ -300,7 +330,7 @@ class TimeSeriesDetector(BaseEstimator):
         ``threshold='adaptive'``.
         """
         scores = self.decision_function(series)
-        return (scores > self._thresholds(scores)).astype(np.int64)
+        return (scores > self.thresholds_for_scores(scores)).astype(np.int64)
 
     def p_values(self, series) -> np.ndarray:
         """Conformal p-value of every step's score against the held-out steps, shape (T,).
@@ -317,7 +347,7 @@ class TimeSeriesDetector(BaseEstimator):
         Not smoothed: each step's error as the windows covering it saw it, so
         the channel and the steps that went wrong can be read off.
         """
-        check_is_fitted(self, "estimator_")
+        check_is_fitted(self, "estimators_")
         x = self._series(series, reset=False)
         return self._step_errors(self.scaler_.transform(x)) / np.square(self.error_scale_)
 
@@ -329,9 +359,9 @@ class TimeSeriesDetector(BaseEstimator):
         save(self, path)
 
     def _state_to_save(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """Fitted state for :func:`aekit.io.save` (the autoencoder is saved whole)."""
+        """Fitted state for :func:`aekit.io.save` (the autoencoders are saved whole)."""
         state = dict(
-            estimator_=self.estimator_,
+            estimators_=list(self.estimators_),
             window_=int(self.window_),
             smoothing_=int(self.smoothing_),
             n_channels_=int(self.n_channels_),
@@ -350,7 +380,9 @@ class TimeSeriesDetector(BaseEstimator):
 
     def _state_from_saved(self, state: dict, arrays: dict[str, np.ndarray]) -> None:
         """Restore what :meth:`_state_to_save` wrote (called by :func:`aekit.load`)."""
-        self.estimator_ = state["estimator_"]
+        # Files written before the ensemble hold one "estimator_".
+        self.estimators_ = list(state.get("estimators_") or [state["estimator_"]])
+        self.estimator_ = self.estimators_[0]
         self.window_ = int(state["window_"])
         self.smoothing_ = int(state["smoothing_"])
         self.n_channels_ = int(state["n_channels_"])
