@@ -11,6 +11,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 import aekit
+import aekit as aekit_api  # the tests' `aekit` argument is the CLI runner
 from aekit.cli import main
 
 
@@ -112,6 +113,22 @@ def test_series_detector_scores_every_step(aekit, models, files, tmp_path):
     assert list(s.columns) == ["timestamp", "label", "score", "anomaly"] and len(s) == 720
     assert 595 <= int(s["score"].idxmax()) <= 610  # the injected spike is at steps 600-604
     assert s.loc[600:604, "anomaly"].any()
+    # The flags are the detector's own (adaptive, per-step) decisions.
+    det = aekit_api.load(models["series"])
+    assert det.threshold == "adaptive"
+    values = pd.read_csv(files["series"]).drop(columns=["timestamp", "is_anomaly"])
+    np.testing.assert_array_equal(s["anomaly"], det.predict(values))
+    assert "adaptive threshold" in r.err
+
+
+def test_fit_threshold_rules_for_series_and_tables(aekit, files, tmp_path):
+    m = tmp_path / "max.aekit"
+    r = aekit("-q", "fit", files["series_train"], "-o", m, "--anomaly", "--timestamp-column",
+              "timestamp", "--window", "24", "--epochs", "2", "--threshold", "max")
+    assert r.code == 0, r.err
+    assert aekit_api.load(m).threshold == "max"
+    r = aekit("fit", files["csv"], "-o", tmp_path / "t.aekit", "--anomaly", "--threshold", "max")
+    assert r.code == 1 and "--threshold must be one of" in r.err
 
 
 def test_series_windows_with_a_conv1d_autoencoder(aekit, files, tmp_path):

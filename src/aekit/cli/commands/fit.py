@@ -82,8 +82,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="train an anomaly detector on normal data")
     g.add_argument("--contamination", type=fraction, default=0.01,
                    help="share of normal rows expected above the threshold (default: 0.01)")
-    g.add_argument("--threshold", default="contamination", metavar="RULE",
-                   help="'contamination' (default), 'conformal' (p-values) or a fixed score")
+    g.add_argument("--threshold", default=None, metavar="RULE",
+                   help="'contamination' (the default for tables), 'conformal' (p-values), "
+                        "'adaptive' (the default for series: 6 sigmas above all earlier "
+                        "scores), 'max' (series) or a fixed score")
     add_data_options(parser)
 
 
@@ -112,19 +114,25 @@ def autoencoder(args: argparse.Namespace, **overrides):
     return AutoEncoder(**params)
 
 
-def _threshold(value: str):
-    if value in ("contamination", "conformal"):
-        return value
+def _threshold(value: str | None, series: bool) -> dict:
+    """``{'threshold': ...}`` for the detector, or nothing to keep its default."""
+    from aekit.anomaly.thresholds import SERIES_THRESHOLD_RULES, THRESHOLD_RULES
+
+    if value is None:
+        return {}
+    rules = SERIES_THRESHOLD_RULES if series else THRESHOLD_RULES
+    if value in rules:
+        return {"threshold": value}
     try:
-        return float(value)
+        return {"threshold": float(value)}
     except ValueError:
-        raise ValueError(f"--threshold must be 'contamination', 'conformal' or a number, "
+        raise ValueError(f"--threshold must be one of {rules} or a number, "
                          f"got {value!r}") from None  # fmt: skip
 
 
 def detector(args: argparse.Namespace, series: bool):
     """The unfitted AnomalyDetector or TimeSeriesDetector the options describe."""
-    common = dict(contamination=args.contamination, threshold=_threshold(args.threshold),
+    common = dict(contamination=args.contamination, **_threshold(args.threshold, series),
                   random_state=args.seed, device=args.device,
                   verbose=verbosity(args))  # fmt: skip
     own = {"latent_dim": args.latent_dim if args.latent_dim != "auto" else None,

@@ -105,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
     if args.p_values and not hasattr(model, "p_values"):
         raise ValueError("--p-values needs a detector from `aekit fit --anomaly`")
     threshold = args.threshold
+    # A series detector's own rule may move along the series ('adaptive').
+    per_step = threshold is None and args.contamination is None and hasattr(
+        model, "thresholds_for_scores")
     if threshold is None and args.contamination is None:
         threshold = getattr(model, "threshold_", None)
     stream = args.contamination is None and (
@@ -118,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
             if args.p_values:
                 frame["p_value"] = model.p_values(X)
             if threshold is not None:
-                frame["anomaly"] = (s > threshold).astype(np.int64)
+                cut = model.thresholds_for_scores(s) if per_step else threshold
+                frame["anomaly"] = (s > cut).astype(np.int64)
                 flagged += int(frame["anomaly"].sum())
             if stream:
                 if out is None:  # opened on the first block, so a bad file writes nothing
@@ -148,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
     if threshold is None:
         say(args, f"scored {n} rows (no threshold: give --threshold or --contamination for flags)")
     else:
+        rule = (f"the {model.threshold} threshold (from {threshold:.4g})"
+                if per_step and model.threshold == "adaptive" else f"threshold {threshold:.4g}")
         say(args, f"scored {n} rows: {flagged} flagged ({flagged / max(n, 1):.2%}) above "
-            f"threshold {threshold:.4g}" + (f"; wrote {args.output}" if args.output else ""))
+            f"{rule}" + (f"; wrote {args.output}" if args.output else ""))
     return 0
