@@ -93,3 +93,23 @@ def test_expanding_thresholds_match_a_direct_computation():
         assert thr[t] == pytest.approx(past.mean() + 2.5 * past.std(), rel=1e-12)
     with pytest.raises(ValueError, match="at least one earlier score"):
         expanding_thresholds(np.array([]), s)
+
+
+def test_expanding_thresholds_cap_extreme_scores():
+    from aekit.anomaly.adaptive import CAP, expanding_thresholds
+
+    rng = np.random.default_rng(1)
+    prior, s = rng.normal(size=200), rng.normal(size=400)
+    s[100] = 1e6  # one extreme error
+    thr = expanding_thresholds(prior, s, n_sigmas=3.0)
+    past = np.r_[prior, s[:100]]
+    # it entered at the cap, not at 1e6: later thresholds stay near the normal ones
+    capped = past.mean() + CAP * 3.0 * past.std()
+    with_cap = np.r_[past, capped]
+    assert thr[101] == pytest.approx(with_cap.mean() + 3.0 * with_cap.std(), rel=1e-9)
+    assert thr[101] < 10 and (s[101:] > thr[101:]).mean() < 0.01
+    s[200] = np.inf
+    thr = expanding_thresholds(prior, s, n_sigmas=3.0)
+    assert np.isfinite(thr).all() and s[200] > thr[200]
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        expanding_thresholds(np.array([1.0, np.nan]), s)
