@@ -280,7 +280,7 @@ def series_scores(
     values: np.ndarray,
     scores: np.ndarray,
     flags: np.ndarray,
-    threshold: float | None = None,
+    threshold: float | np.ndarray | None = None,
     y: np.ndarray | None = None,
 ) -> Figure:
     """A time series above its anomaly scores, flagged spans shaded.
@@ -294,7 +294,8 @@ def series_scores(
         Higher = more anomalous.
     flags : ndarray of shape (T,)
         1 = flagged step.
-    threshold : float, optional
+    threshold : float or ndarray of shape (T,), optional
+        One threshold, or one per step (an adaptive rule), drawn dashed.
     y : ndarray of shape (T,), optional
         Known anomalous steps (1), drawn as red bars under the series.
     """
@@ -315,7 +316,9 @@ def series_scores(
             ax_v.plot([t[s], t[min(e, len(t) - 1)]], [lo, lo], color=ANOMALY, lw=5,
                       solid_capstyle="butt")  # fmt: skip
     ax_s.plot(t, scores, color="black", lw=0.8)
-    if threshold is not None:
+    if np.ndim(threshold) == 1:
+        ax_s.plot(t, threshold, color=ANOMALY, ls="--", lw=1)
+    elif threshold is not None:
         ax_s.axhline(threshold, color=ANOMALY, ls="--", lw=1)
     ax_v.set_ylabel("value")
     ax_s.set_ylabel("anomaly score")

@@ -71,12 +71,18 @@ def test_time_series_report(tmp_path):
     train = np.sin(2 * np.pi * t / 40)
     test = train.copy()
     test[900:906] += 3.0
-    ts = aekit.TimeSeriesDetector(window=40, epochs=10, random_state=0).fit(train)
+    ts = aekit.TimeSeriesDetector(window=40, epochs=10, n_estimators=1, random_state=0)
+    ts.fit(train)
     y = ((t >= 900) & (t < 906)).astype(int)
     stamps = pd.date_range("2024-01-01", periods=1200, freq="min")
     rep = Report().add_estimator(ts, test, y, timestamps=stamps)
     html = rep.to_html()
     assert "Series and anomaly scores" in titles(html)
+    # the report flags what predict flags (the adaptive rule moves along the series)
+    flagged = re.search(r"<th>flagged steps</th><td[^>]*>([\d,]+)</td>", html).group(1)
+    flagged = int(flagged.replace(",", ""))
+    assert flagged == ts.predict(test).sum() > 0
+    assert "adaptive, from" in html
     assert rep.metrics["roc_auc"] >= 0.9
     assert_self_contained(html)
 

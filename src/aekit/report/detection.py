@@ -65,7 +65,8 @@ def detector_sections(
     if yb is not None:
         info["known anomalies"] = int(yb.sum())
     s.key_values(info)
-    s.figure(plots.to_png(plots.score_histogram(scores, thr, yb)), alt="score histogram",
+    single = None if np.ndim(thr) == 1 else thr  # a moving threshold has no one place
+    s.figure(plots.to_png(plots.score_histogram(scores, single, yb)), alt="score histogram",
              caption="Anomaly scores (higher = more anomalous); dashed: the threshold.")
 
     s = doc.section("Comparison with IsolationForest")
@@ -135,11 +136,16 @@ def series_sections(
     scores = np.asarray(det.decision_function(series), dtype=float)
     thr = getattr(det, "threshold_", None)
     # predict() would window and score the whole series a second time
+    if hasattr(det, "thresholds_for_scores"):  # a rule that may move along the series
+        thr = det.thresholds_for_scores(scores)
     flags = (scores > thr).astype(np.int64) if thr is not None else np.asarray(det.predict(series))
     s = doc.section("Series and anomaly scores")
     info: dict[str, Any] = {"steps": len(values), "channels": values.shape[1],
                             "flagged steps": int(flags.sum())}  # fmt: skip
-    if thr is not None:
+    if np.ndim(thr) == 1:
+        rule = getattr(det, "threshold", "per step")
+        info["threshold"] = f"{rule}, from {thr.min():.4g} to {thr.max():.4g}"
+    elif thr is not None:
         info["threshold"] = float(thr)
     if yb is not None:
         info["known anomalous steps"] = int(yb.sum())
@@ -147,7 +153,8 @@ def series_sections(
     fig = plots.series_scores(t, values, scores, flags, thr, yb)
     s.figure(plots.to_png(fig), alt="series with anomaly scores",
              caption="Top: the series; bottom: the score per step and the threshold.")  # fmt: skip
-    s.figure(plots.to_png(plots.score_histogram(scores, thr, yb)), alt="score histogram",
+    single = None if np.ndim(thr) == 1 else thr  # a moving threshold has no one place
+    s.figure(plots.to_png(plots.score_histogram(scores, single, yb)), alt="score histogram",
              caption="Scores of every step.")  # fmt: skip
     window = getattr(det, "window_", None)
     window = int(window) if isinstance(window, (int, np.integer)) else 32
