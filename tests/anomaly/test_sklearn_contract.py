@@ -8,7 +8,7 @@ from aekit import AnomalyDetector, TimeSeriesDetector
 
 ESTIMATORS = [
     AnomalyDetector(epochs=2, n_estimators=1, random_state=0),
-    TimeSeriesDetector(window=4, epochs=2, random_state=0),
+    TimeSeriesDetector(window=4, epochs=2, n_estimators=1, random_state=0),
 ]
 
 _SERIES = "rows are time steps of one series, not independent samples"

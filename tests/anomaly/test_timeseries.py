@@ -57,7 +57,8 @@ def test_adaptive_threshold_follows_drift_and_still_finds_a_spike(fitted):
     test = seasonal(n, 9)[:, 0] * np.linspace(1.0, 1.6, n)  # the swing grows slowly
     test[2500:2503] += 4.0
     adaptive = fitted
-    fixed = TimeSeriesDetector(threshold="max", random_state=0).fit(seasonal(2000, 0)[:, 0])
+    fixed = TimeSeriesDetector(threshold="max", n_estimators=1, random_state=0)
+    fixed.fit(seasonal(2000, 0)[:, 0])
     alarms_fixed = fixed.predict(test)[:2400].sum()
     pred = adaptive.predict(test)
     assert alarms_fixed > 100  # drift alone sets off the fixed threshold
@@ -76,7 +77,8 @@ def test_bad_n_sigmas(k):
 
 def test_multivariate_channel_break():
     train = seasonal(1500, 3, channels=3)
-    det = TimeSeriesDetector(window=32, epochs=15, random_state=0).fit(pd.DataFrame(train))
+    det = TimeSeriesDetector(window=32, epochs=15, n_estimators=1, random_state=0)
+    det.fit(pd.DataFrame(train))
     assert det.n_channels_ == 3 and det.window_ == 32
     test = seasonal(800, 4, channels=3)
     test[400:440, 2] = test[400:440, 0]  # channel 2 copies channel 0: relation broken
@@ -90,7 +92,7 @@ def test_multivariate_channel_break():
 def test_p_values_and_conformal_threshold():
     train = seasonal(1200, 5)[:, 0]
     det = TimeSeriesDetector(window=20, epochs=5, threshold="conformal", contamination=0.05,
-                             random_state=0).fit(train)  # fmt: skip
+                             n_estimators=1, random_state=0).fit(train)  # fmt: skip
     test = seasonal(500, 6)[:, 0]
     np.testing.assert_array_equal(det.predict(test), det.p_values(test) <= 0.05)
 
@@ -104,7 +106,8 @@ def test_save_load_identical(tmp_path, fitted):
 
 
 def test_in_sample_calibration_for_short_series():
-    det = TimeSeriesDetector(window=30, epochs=2, random_state=0).fit(seasonal(80, 8)[:, 0])
+    det = TimeSeriesDetector(window=30, epochs=2, n_estimators=1, random_state=0)
+    det.fit(seasonal(80, 8)[:, 0])
     assert det.calibration_in_sample_
 
 
@@ -141,3 +144,16 @@ def test_ensemble_averages_its_members_errors():
     np.testing.assert_allclose(both, (singles[0] + singles[1]) / 2, rtol=1e-6)
     with pytest.raises(ValueError, match="n_estimators"):
         TimeSeriesDetector(n_estimators=0).fit(train)
+
+
+def test_state_with_one_estimator_from_before_the_ensemble_loads():
+    det = TimeSeriesDetector(window=20, epochs=2, n_estimators=1, random_state=0)
+    det.fit(seasonal(400, 12)[:, 0])
+    state, arrays = det._state_to_save()
+    old = {k: v for k, v in state.items() if k != "estimators_"}
+    old["estimator_"] = det.estimator_
+    again = TimeSeriesDetector()  # the saved parameters did not have n_estimators
+    again._state_from_saved(old, arrays)
+    assert again.n_estimators == 1 and again.estimators_ == [det.estimator_]
+    x = seasonal(200, 13)[:, 0]
+    np.testing.assert_array_equal(again.predict(x), det.predict(x))

@@ -25,7 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from aekit.anomaly.adaptive import expanding_thresholds
+from aekit.anomaly.adaptive import N_SIGMAS, expanding_thresholds
 from aekit.anomaly.scoring import error_scale, squared_errors
 from aekit.anomaly.settings import series_estimator
 from aekit.anomaly.thresholds import (
@@ -119,7 +119,10 @@ class TimeSeriesDetector(BaseEstimator):
     calibration_in_sample_ : bool
         Whether the calibration steps were training steps (short series).
     threshold_ : float
-        Steps scoring above it are anomalous.
+        Steps scoring above it are anomalous; with ``threshold='adaptive'``
+        it is the first step's threshold (the held-out scores' mean plus
+        ``n_sigmas`` standard deviations), and :meth:`thresholds` gives every
+        step's.
     n_channels_ : int
     n_features_in_ : int
         Same as ``n_channels_``.
@@ -139,7 +142,7 @@ class TimeSeriesDetector(BaseEstimator):
         self,
         window: int | None = None,
         threshold="adaptive",
-        n_sigmas: float = 6.0,
+        n_sigmas: float = N_SIGMAS,
         contamination: float = 0.01,
         hidden=None,
         latent_dim: int | None = None,
@@ -246,9 +249,8 @@ class TimeSeriesDetector(BaseEstimator):
         self.calibration_scores_ = self._combine(err)
         rule = check_threshold(self.threshold, SERIES_THRESHOLD_RULES)
         if rule == "adaptive":
-            self.threshold_ = float(
-                expanding_thresholds(self.calibration_scores_, [0.0], self.n_sigmas)[0]
-            )
+            cal = self.calibration_scores_
+            self.threshold_ = float(cal.mean() + self.n_sigmas * cal.std())
         else:
             self.threshold_ = make_threshold(rule, self.calibration_scores_, self.contamination)
         return self
@@ -297,11 +299,22 @@ class TimeSeriesDetector(BaseEstimator):
         return -self.decision_function(series)
 
     def thresholds(self, series) -> np.ndarray:
-        """The threshold :meth:`predict` applies at every step, shape (T,).
+        """The threshold :meth:`predict` applies at every step.
 
         ``threshold_`` at every step, except with ``threshold='adaptive'``:
         there step ``t``'s threshold is the mean plus ``n_sigmas`` standard
-        deviations of the held-out scores and the scores of steps ``0..t-1``.
+        deviations of the held-out scores and the scores of steps ``0..t-1``
+        (see :func:`aekit.anomaly.adaptive.expanding_thresholds`). Each call
+        starts from the held-out scores, so a series scored in pieces gets
+        other thresholds than the same series scored whole.
+
+        Parameters
+        ----------
+        series : array-like of shape (T,) or (T, n_channels)
+
+        Returns
+        -------
+        ndarray of shape (T,)
         """
         return self.thresholds_for_scores(self.decision_function(series))
 
@@ -382,6 +395,7 @@ class TimeSeriesDetector(BaseEstimator):
         """Restore what :meth:`_state_to_save` wrote (called by :func:`aekit.load`)."""
         # Files written before the ensemble hold one "estimator_".
         self.estimators_ = list(state.get("estimators_") or [state["estimator_"]])
+        self.n_estimators = len(self.estimators_)
         self.estimator_ = self.estimators_[0]
         self.window_ = int(state["window_"])
         self.smoothing_ = int(state["smoothing_"])
