@@ -127,6 +127,10 @@ def test_fit_threshold_rules_for_series_and_tables(aekit, files, tmp_path):
               "timestamp", "--window", "24", "--epochs", "2", "--threshold", "max")
     assert r.code == 0, r.err
     assert aekit_api.load(m).threshold == "max"
+    r = aekit("-q", "fit", files["series_train"], "-o", m, "--anomaly", "--timestamp-column",
+              "timestamp", "--window", "24", "--epochs", "2", "--contamination", "0.02")
+    det = aekit_api.load(m)
+    assert r.code == 0 and det.threshold == "contamination" and det.contamination == 0.02
     r = aekit("fit", files["csv"], "-o", tmp_path / "t.aekit", "--anomaly", "--threshold", "max")
     assert r.code == 1 and "--threshold must be one of" in r.err
 

@@ -80,8 +80,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("anomaly detection")
     g.add_argument("--anomaly", action="store_true",
                    help="train an anomaly detector on normal data")
-    g.add_argument("--contamination", type=fraction, default=0.01,
-                   help="share of normal rows expected above the threshold (default: 0.01)")
+    g.add_argument("--contamination", type=fraction, default=None,
+                   help="share of normal rows expected above the threshold (default: 0.01); "
+                        "for a series it also selects the 'contamination' rule")
     g.add_argument("--threshold", default=None, metavar="RULE",
                    help="'contamination' (the default for tables), 'conformal' (p-values), "
                         "'adaptive' (the default for series: 6 sigmas above all earlier "
@@ -132,7 +133,11 @@ def _threshold(value: str | None, series: bool) -> dict:
 
 def detector(args: argparse.Namespace, series: bool):
     """The unfitted AnomalyDetector or TimeSeriesDetector the options describe."""
-    common = dict(contamination=args.contamination, **_threshold(args.threshold, series),
+    rule = args.threshold
+    if rule is None and series and args.contamination is not None:
+        rule = "contamination"  # asking for a share on a series means that rule
+    share = {} if args.contamination is None else {"contamination": args.contamination}
+    common = dict(**share, **_threshold(rule, series),
                   random_state=args.seed, device=args.device,
                   verbose=verbosity(args))  # fmt: skip
     own = {"latent_dim": args.latent_dim if args.latent_dim != "auto" else None,
