@@ -252,7 +252,9 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
     def _new_module(self, Xs: np.ndarray, latent, n_classes: int) -> AutoEncoderModule:
         """A freshly initialised network for scaled data ``Xs`` ``(n, *input_shape)``."""
         module = AutoEncoderModule(self._model_config(Xs, latent, n_classes))
-        module.init_output_bias(torch.as_tensor(Xs.mean(axis=0)))
+        # BCE is computed on the decoder's logits, whatever the output activation.
+        logit = module.config.output == "sigmoid" or self.loss == "bce"
+        module.init_output_bias(torch.as_tensor(Xs.mean(axis=0)), logit=logit)
         return module
 
     def _train(self, module, Xs, c_t, objective, config):

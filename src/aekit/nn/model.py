@@ -154,7 +154,7 @@ class AutoEncoderModule(nn.Module):
         return out.view(z.shape[0], *self.config.input_shape)
 
     @torch.no_grad()
-    def init_output_bias(self, mean: torch.Tensor) -> None:
+    def init_output_bias(self, mean: torch.Tensor, logit: bool | None = None) -> None:
         """Start the decoder's last bias at the data mean, the best constant reconstruction.
 
         With the default initialisation the first steps are spent moving the
@@ -167,10 +167,13 @@ class AutoEncoderModule(nn.Module):
         mean : torch.Tensor
             ``input_shape`` mean of the (scaled) training data. A conv decoder's
             last layer has one bias per channel: it gets the channel's mean.
+        logit : bool, optional
+            Whether the decoder's outputs are logits of values in [0, 1] (a
+            sigmoid output, or a BCE loss on logits); default: a sigmoid output.
         """
         bias = self.decoder.net[-1].bias
         m = mean.to(bias).reshape(len(bias), -1).mean(dim=1)
-        if self.config.output == "sigmoid":
+        if self.config.output == "sigmoid" if logit is None else logit:
             m = torch.logit(m.clamp(1e-4, 1 - 1e-4))
         bias.copy_(m)
 

@@ -32,6 +32,12 @@ def native_bf16(device: torch.device) -> bool:
         except TypeError:  # torch < 2.3 has no emulation switch
             return torch.cuda.is_bf16_supported()
     if device.type == "cpu":
+        # oneDNN runs bfloat16 on any AVX-512 CPU, but only these instructions
+        # make it faster than float32; older torch builds lack the probes.
+        probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+        found = [getattr(torch.cpu, name, None) for name in probes]
+        if any(f is not None for f in found):
+            return any(bool(f()) for f in found if f is not None)
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     return False
 
