@@ -126,21 +126,22 @@ def test_bad_series(fitted):
         TimeSeriesDetector().fit(pd.DataFrame({"t": ["a"] * 100, "v": np.zeros(100)}))
 
 
-def test_ensemble_averages_its_members_errors():
+def test_ensemble_averages_its_members_standardised_errors():
     train = seasonal(900, 10)[:, 0]
     det = TimeSeriesDetector(window=20, epochs=3, n_estimators=2, random_state=0).fit(train)
     assert len(det.estimators_) == 2 and det.estimator_ is det.estimators_[0]
+    assert det.error_scales_.shape == (2, 1)
     w0 = next(det.estimators_[0].module_.parameters())
     w1 = next(det.estimators_[1].module_.parameters())
     assert not torch.equal(w0, w1)  # different seeds
-    xs = det.scaler_.transform(seasonal(300, 11)[:, :1])
-    both = det._step_errors(xs)
-    members = det.estimators_
+    x = seasonal(300, 11)[:, :1]
+    both = det.explain(x)
+    members, scales = det.estimators_, det.error_scales_
     singles = []
-    for m in members:
-        det.estimators_ = [m]
-        singles.append(det._step_errors(xs))
-    det.estimators_ = members
+    for m, sc in zip(members, scales):
+        det.estimators_, det.error_scales_ = [m], sc[None]
+        singles.append(det.explain(x))  # this member's error over its own held-out scale
+    det.estimators_, det.error_scales_ = members, scales
     np.testing.assert_allclose(both, (singles[0] + singles[1]) / 2, rtol=1e-6)
     with pytest.raises(ValueError, match="n_estimators"):
         TimeSeriesDetector(n_estimators=0).fit(train)
@@ -152,8 +153,10 @@ def test_state_with_one_estimator_from_before_the_ensemble_loads():
     state, arrays = det._state_to_save()
     old = {k: v for k, v in state.items() if k != "estimators_"}
     old["estimator_"] = det.estimator_
+    old_arrays = {k: v for k, v in arrays.items() if k != "error_scales_"}
+    old_arrays["error_scale_"] = arrays["error_scales_"][0]
     again = TimeSeriesDetector()  # the saved parameters did not have n_estimators
-    again._state_from_saved(old, arrays)
+    again._state_from_saved(old, old_arrays)
     assert again.n_estimators == 1 and again.estimators_ == [det.estimator_]
     x = seasonal(200, 13)[:, 0]
     np.testing.assert_array_equal(again.predict(x), det.predict(x))

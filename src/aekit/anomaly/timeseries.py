@@ -112,7 +112,7 @@ class TimeSeriesDetector(BaseEstimator):
         Width of the score's moving average.
     scaler_ : StandardScaler
         Per-channel scaling.
-    error_scale_ : ndarray of shape (n_channels,)
+    error_scales_ : ndarray of shape (n_estimators, n_channels)
         Typical held-out squared-error root per channel.
     calibration_scores_ : ndarray of shape (n_calibration_steps,)
         Scores of the held-out steps.
@@ -244,9 +244,9 @@ class TimeSeriesDetector(BaseEstimator):
             series_estimator(self, W, seed + i).fit(W) for i in range(self.n_estimators)
         ]
         self.estimator_ = self.estimators_[0]
-        err = self._step_errors(cal_part)
-        self.error_scale_ = error_scale(err)
-        self.calibration_scores_ = self._combine(err)
+        errs = self._member_errors(cal_part)
+        self.error_scales_ = np.stack([error_scale(e) for e in errs])
+        self.calibration_scores_ = self._combine(self._standardise(errs))
         rule = check_threshold(self.threshold, SERIES_THRESHOLD_RULES)
         if rule == "adaptive":
             cal = self.calibration_scores_
@@ -256,21 +256,34 @@ class TimeSeriesDetector(BaseEstimator):
         return self
 
     # ---------------------------------------------------------------- scoring
-    def _step_errors(self, xs: np.ndarray) -> np.ndarray:
-        """Squared error per step and channel ``(T, C)`` of a scaled series ``(T, C)``."""
+    def _member_errors(self, xs: np.ndarray) -> list[np.ndarray]:
+        """Each member's squared error per step and channel ``(T, C)`` of a scaled series."""
         L, T = self.window_, len(xs)
         W = sliding_windows(xs, L)  # (T - L + 1, C, L) view
-        total, count = np.zeros((T, xs.shape[1])), np.zeros(T)
+        totals = [np.zeros((T, xs.shape[1])) for _ in self.estimators_]
+        counts = [np.zeros(T) for _ in self.estimators_]
         for s in range(0, len(W), SCORE_CHUNK):
             chunk = np.ascontiguousarray(W[s : s + SCORE_CHUNK], dtype=np.float32)
-            err = sum(squared_errors(m, chunk)[0] for m in self.estimators_)
-            err /= len(self.estimators_)
-            overlap_add(err.reshape(chunk.shape), total, count, first=s)
-        return total / count[:, None]
+            for m, total, count in zip(self.estimators_, totals, counts):
+                err = squared_errors(m, chunk)[0].reshape(chunk.shape)
+                overlap_add(err, total, count, first=s)
+        return [total / count[:, None] for total, count in zip(totals, counts)]
+
+    def _standardise(self, errs: list[np.ndarray]) -> np.ndarray:
+        """Mean over members of each one's errors over its own held-out scale, ``(T, C)``.
+
+        Each member is measured against its own typical error, so a member
+        that reconstructs worse overall does not outweigh the others.
+        """
+        return sum(e / np.square(sc) for e, sc in zip(errs, self.error_scales_)) / len(errs)
+
+    def _step_errors(self, xs: np.ndarray) -> np.ndarray:
+        """Standardised squared error per step and channel ``(T, C)`` of a scaled series."""
+        return self._standardise(self._member_errors(xs))
 
     def _combine(self, err: np.ndarray) -> np.ndarray:
-        """Per-step scores ``(T,)`` from errors ``(T, C)``: standardise, mean, smooth."""
-        score = (err / np.square(self.error_scale_)).mean(axis=1)
+        """Per-step scores ``(T,)`` from standardised errors ``(T, C)``: mean, smooth."""
+        score = err.mean(axis=1)
         if self.smoothing_ > 1:
             score = uniform_filter1d(score, self.smoothing_, mode="nearest")
         return score
@@ -362,7 +375,7 @@ class TimeSeriesDetector(BaseEstimator):
         """
         check_is_fitted(self, "estimators_")
         x = self._series(series, reset=False)
-        return self._step_errors(self.scaler_.transform(x)) / np.square(self.error_scale_)
+        return self._step_errors(self.scaler_.transform(x))
 
     # ------------------------------------------------------------ model files
     def save(self, path) -> None:
@@ -386,7 +399,7 @@ class TimeSeriesDetector(BaseEstimator):
             "scaler_mean_": self.scaler_.mean_,
             "scaler_var_": self.scaler_.var_,
             "scaler_scale_": self.scaler_.scale_,
-            "error_scale_": self.error_scale_,
+            "error_scales_": self.error_scales_,
             "calibration_scores_": self.calibration_scores_,
         }
         return state, arrays
@@ -409,7 +422,9 @@ class TimeSeriesDetector(BaseEstimator):
         scaler.n_features_in_ = self.n_channels_
         scaler.n_samples_seen_ = int(state["n_samples_seen_"])
         self.scaler_ = scaler
-        self.error_scale_ = np.asarray(arrays["error_scale_"], dtype=np.float64)
+        # Files written before the ensemble hold one member's "error_scale_".
+        scales = arrays["error_scales_"] if "error_scales_" in arrays else arrays["error_scale_"]
+        self.error_scales_ = np.asarray(scales, dtype=np.float64).reshape(len(self.estimators_), -1)
         self.calibration_scores_ = np.asarray(arrays["calibration_scores_"], dtype=np.float64)
 
     def __sklearn_tags__(self):
