@@ -158,12 +158,9 @@ def conv_worker(method: str, Xtr: np.ndarray, Xte: np.ndarray, epochs: int) -> d
     """Fit time, images per second, peak memory and test BCE of ``method``."""
     import torch
     import torch.nn.functional as F
-    from dense_speed import WARM_UP_ROWS, measure_fit, warm_up
+    from dense_speed import timed_fit
 
-    first = warm_up(lambda: conv_method(method, Xtr[:WARM_UP_ROWS], 1)[0]())
-    fit, reconstruct = conv_method(method, Xtr, epochs)
-    res = measure_fit(fit)
-    res["one_off_seconds"] = first
+    res, reconstruct = timed_fit(conv_method, method, Xtr, epochs)
     imgs_te = torch.from_numpy(Xte.reshape(-1, 1, 28, 28))
     R = reconstruct(imgs_te).reshape(imgs_te.shape).float().clamp(1e-7, 1 - 1e-7)
     res["test_bce"] = float(F.binary_cross_entropy(R, imgs_te, reduction="sum") / len(R))

@@ -291,12 +291,23 @@ def dense_method(method: str, X: np.ndarray, epochs: int):
     raise ValueError(f"unknown dense method {method!r}; expected one of {DENSE_METHODS}")
 
 
-def dense_worker(method: str, Xtr: np.ndarray, Xte: np.ndarray, epochs: int) -> dict:
-    """Fit time, peak memory and test MSE of ``method`` on the dense autoencoder."""
-    first = warm_up(lambda: dense_method(method, Xtr[:WARM_UP_ROWS], 1)[0]())
-    fit, reconstruct = dense_method(method, Xtr, epochs)
+def timed_fit(make: Callable, method: str, Xtr: np.ndarray, epochs: int) -> tuple[dict, Callable]:
+    """Warm ``method`` up (see :func:`warm_up`), then measure its fit on ``Xtr``.
+
+    ``make(method, X, epochs)`` returns the ``(fit, reconstruct)`` closures
+    (:func:`dense_method` or ``conv_speed.conv_method``). Returns the
+    :func:`measure_fit` result with ``one_off_seconds`` added, and ``reconstruct``.
+    """
+    first = warm_up(lambda: make(method, Xtr[:WARM_UP_ROWS], 1)[0]())
+    fit, reconstruct = make(method, Xtr, epochs)
     res = measure_fit(fit)
     res["one_off_seconds"] = first
+    return res, reconstruct
+
+
+def dense_worker(method: str, Xtr: np.ndarray, Xte: np.ndarray, epochs: int) -> dict:
+    """Fit time, peak memory and test MSE of ``method`` on the dense autoencoder."""
+    res, reconstruct = timed_fit(dense_method, method, Xtr, epochs)
     R = np.asarray(reconstruct(Xte), dtype=np.float64)
     res["test_mse"] = float(np.mean((R - Xte) ** 2))
     return res

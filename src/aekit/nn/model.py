@@ -173,7 +173,9 @@ class AutoEncoderModule(nn.Module):
         """
         bias = self.decoder.net[-1].bias
         m = mean.to(bias).reshape(len(bias), -1).mean(dim=1)
-        if self.config.output == "sigmoid" if logit is None else logit:
+        if logit is None:
+            logit = self.config.output == "sigmoid"
+        if logit:
             m = torch.logit(m.clamp(1e-4, 1 - 1e-4))
         bias.copy_(m)
 
