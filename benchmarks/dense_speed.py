@@ -135,6 +135,11 @@ def matmul_gflops(sizes: tuple[int, ...] = (2048, 4096), repeats: int = 5) -> fl
     return best
 
 
+def weights_mib(sizes=DENSE_SIZES) -> float:
+    """Float32 size of the dense network's weights and biases, in MiB."""
+    return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])) * 4 / 2**20
+
+
 def dense_train_flops(n_samples: int, epochs: int, sizes=DENSE_SIZES) -> float:
     """FLOPs of training: 3 x forward multiply-adds x 2, over every sample and epoch."""
     macs = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
@@ -383,7 +388,8 @@ def report_dense(args: argparse.Namespace) -> None:
               "(target <= 1)")
         if res[ours]["peak_mib"] is not None and res["pyod"]["peak_mib"] is not None:
             print(f"  {ours} peak MiB - PyOD's = "
-                  f"{res[ours]['peak_mib'] - res['pyod']['peak_mib']:+.0f} (target <= 0)")
+                  f"{res[ours]['peak_mib'] - res['pyod']['peak_mib']:+.1f} (target <= 0); aekit "
+                  f"keeps a copy of the best weights ({weights_mib():.1f} MiB), PyOD none")
     print("\nnotes: PyOD cannot make the code linear: its 32-unit bottleneck has a ReLU, the "
           "others' is linear;\n  PyOD uses drop_last batches, a per-element MSE "
           "(Adam is nearly scale-free) and scores the training set inside fit;\n"
