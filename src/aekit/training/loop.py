@@ -280,9 +280,11 @@ def train(
                     continue
                 xb = x_tr.index_select(0, idx)
                 cb = None if c_tr is None else c_tr.index_select(0, idx)
+                # Before the forward pass: the last step's gradients are then freed
+                # while this step's activations are allocated, which lowers the peak.
+                optimizer.zero_grad(set_to_none=True)
                 with autocast():
                     terms = objective(model, xb, cb, progress=epoch + s / n, generator=gen)
-                optimizer.zero_grad(set_to_none=True)
                 terms["loss"].backward()
                 if cfg.grad_clip is not None:
                     torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
