@@ -102,7 +102,8 @@ def test_save_load_identical(tmp_path, fitted):
     again = aekit.load(tmp_path / "ts.aekit")
     x = seasonal(300, 7)[:, 0]
     np.testing.assert_array_equal(again.decision_function(x), fitted.decision_function(x))
-    assert again.window_ == fitted.window_
+    assert again.window_ == fitted.window_ and again.windows_ == fitted.windows_
+    assert len(set(fitted.windows_)) == 3  # members at three window lengths
 
 
 def test_in_sample_calibration_for_short_series():
@@ -131,17 +132,18 @@ def test_ensemble_averages_its_members_standardised_errors():
     det = TimeSeriesDetector(window=20, epochs=3, n_estimators=2, random_state=0).fit(train)
     assert len(det.estimators_) == 2 and det.estimator_ is det.estimators_[0]
     assert det.error_scales_.shape == (2, 1)
+    assert det.windows_ == [20, 10]  # window_scales (1.0, 0.5, 2.0)
     w0 = next(det.estimators_[0].module_.parameters())
     w1 = next(det.estimators_[1].module_.parameters())
     assert not torch.equal(w0, w1)  # different seeds
     x = seasonal(300, 11)[:, :1]
     both = det.explain(x)
-    members, scales = det.estimators_, det.error_scales_
+    members, scales, windows = det.estimators_, det.error_scales_, det.windows_
     singles = []
-    for m, sc in zip(members, scales):
-        det.estimators_, det.error_scales_ = [m], sc[None]
+    for m, sc, w in zip(members, scales, windows):
+        det.estimators_, det.error_scales_, det.windows_ = [m], sc[None], [w]
         singles.append(det.explain(x))  # this member's error over its own held-out scale
-    det.estimators_, det.error_scales_ = members, scales
+    det.estimators_, det.error_scales_, det.windows_ = members, scales, windows
     np.testing.assert_allclose(both, (singles[0] + singles[1]) / 2, rtol=1e-6)
     with pytest.raises(ValueError, match="n_estimators"):
         TimeSeriesDetector(n_estimators=0).fit(train)
@@ -151,12 +153,42 @@ def test_state_with_one_estimator_from_before_the_ensemble_loads():
     det = TimeSeriesDetector(window=20, epochs=2, n_estimators=1, random_state=0)
     det.fit(seasonal(400, 12)[:, 0])
     state, arrays = det._state_to_save()
-    old = {k: v for k, v in state.items() if k != "estimators_"}
+    old = {k: v for k, v in state.items() if k not in ("estimators_", "windows_")}
     old["estimator_"] = det.estimator_
     old_arrays = {k: v for k, v in arrays.items() if k != "error_scales_"}
     old_arrays["error_scale_"] = arrays["error_scales_"][0]
     again = TimeSeriesDetector()  # the saved parameters did not have n_estimators
     again._state_from_saved(old, old_arrays)
     assert again.n_estimators == 1 and again.estimators_ == [det.estimator_]
+    assert again.windows_ == [20]
     x = seasonal(200, 13)[:, 0]
     np.testing.assert_array_equal(again.predict(x), det.predict(x))
+
+
+def test_members_read_windows_of_several_lengths():
+    det = TimeSeriesDetector(window=20, epochs=2, random_state=0).fit(seasonal(900, 14)[:, 0])
+    assert det.window_ == 20 and det.windows_ == [20, 10, 40]
+    assert [m.input_shape_ for m in det.estimators_] == [(1, 20), (1, 10), (1, 40)]
+    # 100 steps: two 40-step training windows and the held-out part do not fit
+    short = TimeSeriesDetector(window=20, epochs=2, random_state=0).fit(seasonal(100, 15)[:, 0])
+    assert short.windows_ == [20, 10, 20]
+    same = TimeSeriesDetector(window=20, epochs=2, window_scales=(1.0,), random_state=0)
+    assert same.fit(seasonal(900, 14)[:, 0]).windows_ == [20, 20, 20]
+
+
+def test_series_shorter_than_a_member_window_is_scored_by_the_others():
+    det = TimeSeriesDetector(window=20, epochs=2, random_state=0).fit(seasonal(900, 16)[:, 0])
+    x = seasonal(30, 17)[:, 0]  # longer than the 10- and 20-step windows, not the 40
+    errs = det._member_errors(det.scaler_.transform(x[:, None]))
+    assert errs[2] is None and errs[0].shape == errs[1].shape == (30, 1)
+    expected = (errs[0] / det.error_scales_[0] ** 2 + errs[1] / det.error_scales_[1] ** 2) / 2
+    np.testing.assert_allclose(det.explain(x), expected)
+    assert np.isfinite(det.decision_function(x)).all()
+    with pytest.raises(ValueError, match="fewer than the window length 10"):
+        det.decision_function(x[:8])
+
+
+@pytest.mark.parametrize("bad", [(), (0.5, 0.0), (1.0, -2.0), "1.0", (True,), (float("inf"),)])
+def test_bad_window_scales_are_refused(bad):
+    with pytest.raises(ValueError, match="window_scales"):
+        TimeSeriesDetector(window_scales=bad).fit(seasonal(300, 18)[:, 0])

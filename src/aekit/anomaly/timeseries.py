@@ -42,6 +42,8 @@ from aekit.anomaly.windows import choose_window, overlap_add, sliding_windows
 SCORE_CHUNK = 4096
 #: Most training windows; longer series are strided to stay near it.
 MAX_TRAIN_WINDOWS = 20000
+#: Default window of each ensemble member, as a multiple of ``window_``.
+WINDOW_SCALES = (1.0, 0.5, 2.0)
 
 
 class TimeSeriesDetector(BaseEstimator):
@@ -75,10 +77,21 @@ class TimeSeriesDetector(BaseEstimator):
     latent_dim : int or None, default=None
         Code size; None picks it from the window.
     n_estimators : int, default=3
-        Autoencoders trained with different seeds, their errors averaged: on
-        NAB's real series three members lifted the mean event F1 of every
-        single seed's detector (benchmarks/anomaly_timeseries.py); 1 fits
-        three times faster.
+        Autoencoders trained with different seeds (and windows, see
+        ``window_scales``), their standardised errors averaged: on NAB's real
+        series three members lifted the mean event F1 of every single seed's
+        detector (benchmarks/anomaly_timeseries.py); 1 fits about three times
+        faster.
+    window_scales : tuple of float, default=(1.0, 0.5, 2.0)
+        Member ``i`` reads windows of ``window_scales[i % len(window_scales)]``
+        times ``window_`` steps (at least 2), so that the ensemble sees both
+        short bursts and slow changes. Against three members at ``window_``
+        (benchmarks/anomaly_timeseries.py, seeds 0-2), the mean event F1 on
+        NAB's artificialWithAnomaly rose from 0.69 to 0.82 (0.815 for every
+        seed), realAWSCloudwatch stayed at 0.70 and realKnownCause went from
+        0.48 to 0.46. A member whose window would leave fewer than two
+        training windows uses ``window_``; ``(1.0,)`` gives every member
+        ``window_``.
     epochs : int or None, default=None
         Maximum epochs (early stopping applies); None picks them.
     smoothing : int or 'auto', default='auto'
@@ -107,7 +120,9 @@ class TimeSeriesDetector(BaseEstimator):
     estimator_ : AutoEncoder
         The first of them.
     window_ : int
-        Window length used.
+        Window length chosen (or given).
+    windows_ : list of int
+        Window length of each member.
     smoothing_ : int
         Width of the score's moving average.
     scaler_ : StandardScaler
@@ -147,6 +162,7 @@ class TimeSeriesDetector(BaseEstimator):
         hidden=None,
         latent_dim: int | None = None,
         n_estimators: int = 3,
+        window_scales: tuple[float, ...] = WINDOW_SCALES,
         epochs: int | None = None,
         smoothing="auto",
         calibration_fraction: float = 0.2,
@@ -161,6 +177,7 @@ class TimeSeriesDetector(BaseEstimator):
         self.hidden = hidden
         self.latent_dim = latent_dim
         self.n_estimators = n_estimators
+        self.window_scales = window_scales
         self.epochs = epochs
         self.smoothing = smoothing
         self.calibration_fraction = calibration_fraction
@@ -184,6 +201,14 @@ class TimeSeriesDetector(BaseEstimator):
         n = self.n_estimators
         if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
             raise ValueError(f"n_estimators must be a positive integer, got {n!r}")
+        sc = self.window_scales
+        ok = isinstance(sc, (tuple, list)) and len(sc) > 0 and all(
+            isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 < v < np.inf for v in sc
+        )
+        if not ok:
+            raise ValueError(
+                f"window_scales must be a non-empty tuple of positive numbers, got {sc!r}"
+            )
 
     def _series(self, series, reset: bool) -> np.ndarray:
         """Validate a series and return it as float64 ``(T, C)``."""
@@ -232,17 +257,18 @@ class TimeSeriesDetector(BaseEstimator):
         self.window_ = L
         self.smoothing_ = max(1, L // 2) if self.smoothing == "auto" else int(self.smoothing)
         T = len(xs)
-        n_cal = max(int(round(self.calibration_fraction * T)), L)
-        self.calibration_in_sample_ = T - n_cal < 2 * L
+        self.windows_ = self._member_windows(L, T)
+        longest = max(self.windows_)
+        n_cal = max(int(round(self.calibration_fraction * T)), longest)
+        self.calibration_in_sample_ = T - n_cal < 2 * longest
         train_part = xs if self.calibration_in_sample_ else xs[: T - n_cal]
         cal_part = xs if self.calibration_in_sample_ else xs[T - n_cal :]
-        n_windows = len(train_part) - L + 1
-        stride = max(1, int(np.ceil(n_windows / MAX_TRAIN_WINDOWS)))
-        W = np.ascontiguousarray(sliding_windows(train_part, L, stride), dtype=np.float32)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        self.estimators_ = [
-            series_estimator(self, W, seed + i).fit(W) for i in range(self.n_estimators)
-        ]
+        self.estimators_ = []
+        for i, w in enumerate(self.windows_):
+            stride = max(1, int(np.ceil((len(train_part) - w + 1) / MAX_TRAIN_WINDOWS)))
+            W = np.ascontiguousarray(sliding_windows(train_part, w, stride), dtype=np.float32)
+            self.estimators_.append(series_estimator(self, W, seed + i).fit(W))
         self.estimator_ = self.estimators_[0]
         errs = self._member_errors(cal_part)
         self.error_scales_ = np.stack([error_scale(e) for e in errs])
@@ -255,27 +281,52 @@ class TimeSeriesDetector(BaseEstimator):
             self.threshold_ = make_threshold(rule, self.calibration_scores_, self.contamination)
         return self
 
+    def _member_windows(self, L: int, T: int) -> list[int]:
+        """Window of each member: ``window_scales`` times ``L``, where ``T`` steps allow it.
+
+        A member's window must leave two training windows besides the held-out
+        part (at least one window, see ``calibration_fraction``); one that
+        does not falls back to ``L``.
+        """
+        n_cal = int(round(self.calibration_fraction * T))
+        out = []
+        for i in range(self.n_estimators):
+            w = max(2, int(round(self.window_scales[i % len(self.window_scales)] * L)))
+            out.append(w if T - max(n_cal, w) >= 2 * w else L)
+        return out
+
     # ---------------------------------------------------------------- scoring
-    def _member_errors(self, xs: np.ndarray) -> list[np.ndarray]:
-        """Each member's squared error per step and channel ``(T, C)`` of a scaled series."""
-        L, T = self.window_, len(xs)
-        W = sliding_windows(xs, L)  # (T - L + 1, C, L) view
-        totals = [np.zeros((T, xs.shape[1])) for _ in self.estimators_]
-        counts = [np.zeros(T) for _ in self.estimators_]
-        for s in range(0, len(W), SCORE_CHUNK):
-            chunk = np.ascontiguousarray(W[s : s + SCORE_CHUNK], dtype=np.float32)
-            for m, total, count in zip(self.estimators_, totals, counts):
+    def _member_errors(self, xs: np.ndarray) -> list[np.ndarray | None]:
+        """Each member's squared error per step and channel ``(T, C)`` of a scaled series.
+
+        None for a member whose window is longer than the series.
+        """
+        T = len(xs)
+        if T < min(self.windows_):
+            sliding_windows(xs, min(self.windows_))  # raises its clear error
+        out: list[np.ndarray | None] = []
+        for m, L in zip(self.estimators_, self.windows_):
+            if L > T:
+                out.append(None)
+                continue
+            W = sliding_windows(xs, L)  # (T - L + 1, C, L) view
+            total, count = np.zeros((T, xs.shape[1])), np.zeros(T)
+            for s in range(0, len(W), SCORE_CHUNK):
+                chunk = np.ascontiguousarray(W[s : s + SCORE_CHUNK], dtype=np.float32)
                 err = squared_errors(m, chunk)[0].reshape(chunk.shape)
                 overlap_add(err, total, count, first=s)
-        return [total / count[:, None] for total, count in zip(totals, counts)]
+            out.append(total / count[:, None])
+        return out
 
-    def _standardise(self, errs: list[np.ndarray]) -> np.ndarray:
+    def _standardise(self, errs: list[np.ndarray | None]) -> np.ndarray:
         """Mean over members of each one's errors over its own held-out scale, ``(T, C)``.
 
         Each member is measured against its own typical error, so a member
-        that reconstructs worse overall does not outweigh the others.
+        that reconstructs worse overall does not outweigh the others. Members
+        that could not score the series (None, window too long) are left out.
         """
-        return sum(e / np.square(sc) for e, sc in zip(errs, self.error_scales_)) / len(errs)
+        parts = [e / np.square(sc) for e, sc in zip(errs, self.error_scales_) if e is not None]
+        return sum(parts) / len(parts)
 
     def _step_errors(self, xs: np.ndarray) -> np.ndarray:
         """Standardised squared error per step and channel ``(T, C)`` of a scaled series."""
@@ -294,7 +345,8 @@ class TimeSeriesDetector(BaseEstimator):
         Parameters
         ----------
         series : array-like of shape (T,) or (T, n_channels)
-            At least one window long.
+            At least as long as the shortest member window (``min(windows_)``);
+            members with longer windows are left out of a shorter series' score.
 
         Returns
         -------
@@ -389,6 +441,7 @@ class TimeSeriesDetector(BaseEstimator):
         state = dict(
             estimators_=list(self.estimators_),
             window_=int(self.window_),
+            windows_=[int(w) for w in self.windows_],
             smoothing_=int(self.smoothing_),
             n_channels_=int(self.n_channels_),
             threshold_=float(self.threshold_),
@@ -411,6 +464,8 @@ class TimeSeriesDetector(BaseEstimator):
         self.n_estimators = len(self.estimators_)
         self.estimator_ = self.estimators_[0]
         self.window_ = int(state["window_"])
+        # Files written before members had their own windows: all used window_.
+        self.windows_ = [int(w) for w in state.get("windows_", [self.window_] * self.n_estimators)]
         self.smoothing_ = int(state["smoothing_"])
         self.n_channels_ = int(state["n_channels_"])
         self.threshold_ = float(state["threshold_"])
