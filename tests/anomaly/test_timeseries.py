@@ -179,16 +179,25 @@ def test_members_read_windows_of_several_lengths():
 def test_series_shorter_than_a_member_window_is_scored_by_the_others():
     det = TimeSeriesDetector(window=20, epochs=2, random_state=0).fit(seasonal(900, 16)[:, 0])
     x = seasonal(30, 17)[:, 0]  # longer than the 10- and 20-step windows, not the 40
-    errs = det._member_errors(det.scaler_.transform(x[:, None]))
+    with pytest.warns(UserWarning, match="scored by 2 of 3 members"):
+        errs = det._member_errors(det.scaler_.transform(x[:, None]))
     assert errs[2] is None and errs[0].shape == errs[1].shape == (30, 1)
     expected = (errs[0] / det.error_scales_[0] ** 2 + errs[1] / det.error_scales_[1] ** 2) / 2
-    np.testing.assert_allclose(det.explain(x), expected)
-    assert np.isfinite(det.decision_function(x)).all()
+    with pytest.warns(UserWarning, match="longest member window"):
+        np.testing.assert_allclose(det.explain(x), expected)
+        assert np.isfinite(det.decision_function(x)).all()
     with pytest.raises(ValueError, match="fewer than the window length 10"):
         det.decision_function(x[:8])
 
 
-@pytest.mark.parametrize("bad", [(), (0.5, 0.0), (1.0, -2.0), "1.0", (True,), (float("inf"),)])
+@pytest.mark.parametrize(
+    "bad", [(), (0.5, 0.0), (1.0, -2.0), "1.0", (True,), (float("inf"),), np.ones((1, 2))]
+)
 def test_bad_window_scales_are_refused(bad):
     with pytest.raises(ValueError, match="window_scales"):
         TimeSeriesDetector(window_scales=bad).fit(seasonal(300, 18)[:, 0])
+
+
+def test_window_scales_may_be_an_array():
+    det = TimeSeriesDetector(window=20, epochs=1, window_scales=np.array([1.0, 0.5]))
+    assert det.fit(seasonal(900, 19)[:, 0]).windows_ == [20, 10, 20]

@@ -15,6 +15,7 @@ into one alarm instead of many.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -105,9 +106,10 @@ class TimeSeriesDetector(BaseEstimator):
         from raising alarms, at the price of blurring where exactly an event
         starts.
     calibration_fraction : float, default=0.2
-        Share of the series, taken from its end (at least one window), held
-        out to set the channel error scales and the threshold. When what is
-        left would be shorter than two windows, the training steps themselves
+        Share of the series, taken from its end (at least the longest member
+        window), held out to set the channel error scales and the threshold.
+        When what is left would be shorter than two of those windows, the
+        training steps themselves
         are used (in-sample, so the threshold is lower than it should be;
         ``calibration_in_sample_`` says so).
     device : str, default='auto'
@@ -206,7 +208,8 @@ class TimeSeriesDetector(BaseEstimator):
         if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
             raise ValueError(f"n_estimators must be a positive integer, got {n!r}")
         sc = self.window_scales
-        ok = isinstance(sc, (tuple, list)) and len(sc) > 0 and all(
+        ok = isinstance(sc, (tuple, list, np.ndarray)) and np.ndim(sc) == 1 and len(sc) > 0
+        ok = ok and all(
             isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 < v < np.inf for v in sc
         )
         if not ok:
@@ -303,11 +306,22 @@ class TimeSeriesDetector(BaseEstimator):
     def _member_errors(self, xs: np.ndarray) -> list[np.ndarray | None]:
         """Each member's squared error per step and channel ``(T, C)`` of a scaled series.
 
-        None for a member whose window is longer than the series.
+        None for a member whose window is longer than the series (with a
+        warning: the threshold was set with every member).
         """
         T = len(xs)
         if T < min(self.windows_):
             sliding_windows(xs, min(self.windows_))  # raises its clear error
+        if T < max(self.windows_):
+            fit = sum(L <= T for L in self.windows_)
+            warnings.warn(
+                f"the series has {T} steps, fewer than the longest member window "
+                f"({max(self.windows_)}): it is scored by {fit} of {len(self.windows_)} "
+                "members, which is noisier than the threshold assumes; score at least "
+                f"{max(self.windows_)} steps at a time",
+                UserWarning,
+                stacklevel=3,
+            )
         out: list[np.ndarray | None] = []
         for m, L in zip(self.estimators_, self.windows_):
             if L > T:

@@ -138,6 +138,8 @@ def describe(est: Any) -> dict[str, Any]:
         if getattr(est, attr, None) is not None and not isinstance(getattr(est, attr), str):
             out["window"] = _plain(getattr(est, attr))
             break
+    if getattr(est, "windows_", None) is not None:
+        out["member windows"] = [int(w) for w in est.windows_]
     return out
 
 
