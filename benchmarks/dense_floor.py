@@ -40,7 +40,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from dense_speed import DENSE_SIZES, best_of, data_dir  # noqa: E402
+from dense_speed import DENSE_SIZES, best_of, data_dir, plain_dense_net  # noqa: E402
 from dense_speed import parse_args as speed_args  # noqa: E402
 
 
@@ -61,23 +61,21 @@ def timed(step, items) -> float:
     return time.perf_counter() - t
 
 
-def _net(width: int | None):
-    from torch import nn
+def _sizes(width: int | None) -> tuple[int, ...]:
+    """The benchmark's layer sizes, or as many layers all of size ``width``."""
+    return DENSE_SIZES if width is None else (width,) * len(DENSE_SIZES)
 
-    s = DENSE_SIZES if width is None else (width,) * len(DENSE_SIZES)
-    layers: list[nn.Module] = []
-    for i in range(len(s) - 1):
-        layers.append(nn.Linear(s[i], s[i + 1]))
-        if i not in (2, len(s) - 2):  # linear code and linear output, as benchmarked
-            layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
+
+def _net(width: int | None):
+    """The benchmark's network, or the same layout at ``width``."""
+    return plain_dense_net(_sizes(width))
 
 
 def matmul_seconds(rows: list[int], dtype, width: int | None = None) -> float:
     """The 17 products of every step (``rows`` rows each), at the real sizes or all ``width``."""
     import torch
 
-    s = DENSE_SIZES if width is None else (width,) * len(DENSE_SIZES)
+    s = _sizes(width)
     w = [torch.randn(s[i + 1], s[i], dtype=dtype) for i in range(len(s) - 1)]
     plans = {}
     for b in set(rows):
@@ -119,7 +117,7 @@ def elementwise_seconds(rows: list[int], dtype, width: int | None = None) -> flo
     """
     import torch
 
-    s = DENSE_SIZES if width is None else (width,) * len(DENSE_SIZES)
+    s = _sizes(width)
     low = dtype != torch.float32
     hidden = (1, 2, 4, 5)  # outputs of layers 0, 1, 3, 4 (ReLU); the code and output are linear
     params = [p.detach() for p in _net(width).parameters()]

@@ -147,11 +147,11 @@ def dense_train_flops(n_samples: int, epochs: int, sizes=DENSE_SIZES) -> float:
 
 
 # ------------------------------------------------------------ dense networks
-def plain_dense_net():
+def plain_dense_net(sizes: tuple[int, ...] = DENSE_SIZES):
     """The dense autoencoder as one ``nn.Sequential`` (linear code, linear output)."""
     from torch import nn
 
-    s = DENSE_SIZES
+    s = sizes
     return nn.Sequential(
         nn.Linear(s[0], s[1]), nn.ReLU(), nn.Linear(s[1], s[2]), nn.ReLU(),
         nn.Linear(s[2], s[3]),

@@ -78,8 +78,8 @@ def best_f1(labels, scores, metric=event_f1, n_thresholds: int = 200) -> tuple[f
     Thresholds are ``n_thresholds`` quantiles of the scores between 0.5 and
     the largest value, and the ``n_thresholds`` highest distinct scores below
     the largest (so that flagging only the very top, often the best choice on
-    a long series, is tried too). Reporting this number is optimistic: a real detector must
-    choose its threshold without the test labels.
+    a long series, is tried too). Reporting this number is optimistic: a real
+    detector must choose its threshold without the test labels.
 
     Returns
     -------

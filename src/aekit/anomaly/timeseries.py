@@ -3,13 +3,14 @@
 ``fit`` scales each channel, cuts the normal series into overlapping windows
 (length from the series' period unless given), and trains a small ensemble
 of conv1d autoencoders on them, holding the last part of the series out to
-calibrate. Scoring reconstructs every window of the new series; each step's
-error is the mean over the members and over the windows covering it of that
-step's squared error (each
-channel divided by its typical held-out error), so a short spike is placed
-where it happened rather than smeared over a whole window; the score is then
-averaged over half a window (``smoothing``), which turns a burst of errors
-into one alarm instead of many.
+calibrate. The members read windows of different lengths (``window_scales``).
+Scoring reconstructs every window of the new series; each step's error is
+the mean over the members and over the windows covering it of that step's
+squared error (each channel divided by its typical held-out error), so the
+highest score falls where a short spike happened, though raised scores reach
+back up to the longest member window before it; the score is then averaged
+over half a window (``smoothing``), which turns a burst of errors into one
+alarm instead of many.
 """
 
 from __future__ import annotations

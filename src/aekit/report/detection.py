@@ -134,31 +134,27 @@ def series_sections(
     values = values[:, None] if values.ndim == 1 else values  # (T, C)
     t = np.arange(len(values)) if t is None else np.asarray(t)
     scores = np.asarray(det.decision_function(series), dtype=float)
-    thr = getattr(det, "threshold_", None)
-    # predict() would window and score the whole series a second time
-    if hasattr(det, "thresholds_for_scores"):  # a rule that may move along the series
-        thr = det.thresholds_for_scores(scores)
-    flags = (scores > thr).astype(np.int64) if thr is not None else np.asarray(det.predict(series))
+    # One threshold per step (constant unless the rule is adaptive), from the
+    # scores at hand: predict() would window and score the series again.
+    thr = det.thresholds_for_scores(scores)
+    flags = (scores > thr).astype(np.int64)
     s = doc.section("Series and anomaly scores")
-    info: dict[str, Any] = {"steps": len(values), "channels": values.shape[1],
-                            "flagged steps": int(flags.sum())}  # fmt: skip
-    if np.ndim(thr) == 1:
-        rule = getattr(det, "threshold", "per step")
-        info["threshold"] = f"{rule}, from {thr.min():.4g} to {thr.max():.4g}"
-    elif thr is not None:
-        info["threshold"] = float(thr)
+    info: dict[str, Any] = {
+        "steps": len(values),
+        "channels": values.shape[1],
+        "flagged steps": int(flags.sum()),
+        "threshold": f"{det.threshold}, from {thr.min():.4g} to {thr.max():.4g}",
+    }
     if yb is not None:
         info["known anomalous steps"] = int(yb.sum())
     s.key_values(info)
     fig = plots.series_scores(t, values, scores, flags, thr, yb)
     s.figure(plots.to_png(fig), alt="series with anomaly scores",
              caption="Top: the series; bottom: the score per step and the threshold.")  # fmt: skip
-    single = None if np.ndim(thr) == 1 else thr  # a moving threshold has no one place
-    s.figure(plots.to_png(plots.score_histogram(scores, single, yb)), alt="score histogram",
+    # A threshold that moves along the series has no one place on a histogram.
+    s.figure(plots.to_png(plots.score_histogram(scores, None, yb)), alt="score histogram",
              caption="Scores of every step.")  # fmt: skip
-    window = getattr(det, "window_", None)
-    window = int(window) if isinstance(window, (int, np.integer)) else 32
-    window = max(2, min(window, len(values) // 4))
+    window = max(2, min(int(det.window_), len(values) // 4))
     s = doc.section("Comparison with IsolationForest")
     s.text(f"scikit-learn's IsolationForest on sliding windows of {window} steps of this "
            "series; each step gets the score of the window that ends at it.")  # fmt: skip
