@@ -92,14 +92,15 @@ class TimeSeriesDetector(BaseEstimator):
         Member ``i`` reads windows of ``window_scales[i % len(window_scales)]``
         times ``window_`` steps (at least 2), so that the ensemble sees both
         short bursts and slow changes. Against three members at ``window_``
-        (benchmarks/anomaly_timeseries.py, seeds 0-2), the mean event F1 on
-        NAB's artificialWithAnomaly rose from 0.69 to 0.82 (0.815 for every
-        seed), realAWSCloudwatch stayed at 0.70 and realKnownCause went from
-        0.48 to 0.46. The price is coarser timing: a step's error is averaged
-        over every window covering it, so a flagged run can start up to the
-        longest member window before the event (a 10-step spike in a series
-        with a 50-step period: flagged from 82 steps before it, against 42
-        with ``(1.0,)``); the highest score still falls on the event. A member
+        (benchmarks/anomaly_timeseries.py, seeds 0-2, codes of a quarter of
+        the window), the mean event F1 on NAB's artificialWithAnomaly rose
+        from 0.69 to 0.82 (0.815 for every seed), realAWSCloudwatch stayed at
+        0.70 and realKnownCause went from 0.48 to 0.46. The price is coarser
+        timing: a step's error is averaged over every window covering it, so
+        a flagged run can start up to the longest member window before the
+        event (the spike of the example below: flagged from 97 steps before
+        it, against 59 with ``(1.0,)``); the highest score still falls on the
+        event. A member
         whose window would leave fewer than two training windows uses
         ``window_``; ``(1.0,)`` gives every member ``window_``.
     epochs : int or None, default=None
