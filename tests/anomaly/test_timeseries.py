@@ -169,6 +169,10 @@ def test_members_read_windows_of_several_lengths():
     det = TimeSeriesDetector(window=20, epochs=2, random_state=0).fit(seasonal(900, 14)[:, 0])
     assert det.window_ == 20 and det.windows_ == [20, 10, 40]
     assert [m.input_shape_ for m in det.estimators_] == [(1, 20), (1, 10), (1, 40)]
+    # codes of an eighth of each member's window, at least 2
+    assert [m.latent_dim_ for m in det.estimators_] == [2, 2, 5]
+    given = TimeSeriesDetector(window=20, epochs=2, latent_dim=3, random_state=0)
+    assert {m.latent_dim_ for m in given.fit(seasonal(900, 14)[:, 0]).estimators_} == {3}
     # 100 steps: two 40-step training windows and the held-out part do not fit
     short = TimeSeriesDetector(window=20, epochs=2, random_state=0).fit(seasonal(100, 15)[:, 0])
     assert short.windows_ == [20, 10, 20]
