@@ -115,9 +115,8 @@ class TimeSeriesDetector(BaseEstimator):
         Share of the series, taken from its end (at least the longest member
         window), held out to set the channel error scales and the threshold.
         When what is left would be shorter than two of those windows, the
-        training steps themselves
-        are used (in-sample, so the threshold is lower than it should be;
-        ``calibration_in_sample_`` says so).
+        training steps themselves are used (in-sample, so the threshold is
+        lower than it should be; ``calibration_in_sample_`` says so).
     device : str, default='auto'
         Torch device ('auto': CUDA when present).
     random_state : int, RandomState or None, default=None
@@ -270,9 +269,10 @@ class TimeSeriesDetector(BaseEstimator):
         self.window_ = L
         self.smoothing_ = max(1, L // 2) if self.smoothing == "auto" else int(self.smoothing)
         T = len(xs)
-        self.windows_ = self._member_windows(L, T)
+        n_cal = int(round(self.calibration_fraction * T))
+        self.windows_ = self._member_windows(L, T, n_cal)
         longest = max(self.windows_)
-        n_cal = max(int(round(self.calibration_fraction * T)), longest)
+        n_cal = max(n_cal, longest)
         self.calibration_in_sample_ = T - n_cal < 2 * longest
         train_part = xs if self.calibration_in_sample_ else xs[: T - n_cal]
         cal_part = xs if self.calibration_in_sample_ else xs[T - n_cal :]
@@ -294,14 +294,13 @@ class TimeSeriesDetector(BaseEstimator):
             self.threshold_ = make_threshold(rule, self.calibration_scores_, self.contamination)
         return self
 
-    def _member_windows(self, L: int, T: int) -> list[int]:
+    def _member_windows(self, L: int, T: int, n_cal: int) -> list[int]:
         """Window of each member: ``window_scales`` times ``L``, where ``T`` steps allow it.
 
         A member's window must leave two training windows besides the held-out
-        part (at least one window, see ``calibration_fraction``); one that
-        does not falls back to ``L``.
+        part (``n_cal`` steps from ``calibration_fraction``, but at least the
+        window); one that does not falls back to ``L``.
         """
-        n_cal = int(round(self.calibration_fraction * T))
         out = []
         for i in range(self.n_estimators):
             w = max(2, int(round(self.window_scales[i % len(self.window_scales)] * L)))

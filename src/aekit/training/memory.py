@@ -36,10 +36,11 @@ def hold_freed_memory() -> Callable[[], None]:
     fresh processes measured, that took a third of a conv autoencoder's CPU
     time (benchmarks/conv_speed.py). Dense training gains too: without it the
     dense MNIST benchmark took 3.6 s instead of 2.9 s. Raising the trim
-    threshold for the duration of training keeps the blocks for reuse; afterwards free memory is
-    returned with ``malloc_trim`` and the thresholds are left at the values
-    glibc's adaptive rule reaches on its own (call the returned function to do
-    that). Nothing happens without glibc.
+    threshold for the duration of training keeps the blocks for reuse;
+    afterwards free memory is returned with ``malloc_trim`` and the
+    thresholds are left at the values glibc's adaptive rule reaches on its
+    own (call the returned function to do that). Nothing happens without
+    glibc.
     """
     libc = _glibc()
     if libc is None:
