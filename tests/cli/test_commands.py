@@ -95,6 +95,32 @@ def test_score_detector_finds_the_anomalies_and_chunks_agree(aekit, models, file
     assert a.loc[:9, "anomaly"].mean() >= 0.8  # the ten shifted rows are flagged
 
 
+def test_text_columns_read_alike_in_every_chunk_and_report_needs_no_train_labels(
+    aekit, tmp_path
+):
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"a": rng.normal(size=120), "c": rng.choice(["x", "y", "z"], 120),
+                          "on": rng.random(120) > 0.5})  # fmt: skip
+    test = train.copy()
+    test.loc[10:19, "c"] = np.nan  # one chunk of 7 or 10 rows holds no text there
+    test["is_anom"] = 0
+    train.to_csv(tmp_path / "train.csv", index=False)
+    test.to_csv(tmp_path / "test.csv", index=False)
+    m = tmp_path / "det.aekit"
+    assert aekit("-q", "fit", tmp_path / "train.csv", "--anomaly", "--epochs", "3",
+                 "-o", m).code == 0  # fmt: skip
+    args = ("score", m, tmp_path / "test.csv", "--label-column", "is_anom")
+    whole = read_csv_text(aekit("-q", *args).out)
+    for size in (7, 10):
+        r = aekit("-q", *args, "--chunksize", size)
+        assert r.code == 0, r.err
+        chunked = read_csv_text(r.out)
+        np.testing.assert_allclose(chunked["score"], whole["score"], rtol=1e-5)
+    r = aekit("-q", "report", m, tmp_path / "test.csv", "--label-column", "is_anom",
+              "--train", tmp_path / "train.csv", "-o", tmp_path / "r.html")  # fmt: skip
+    assert r.code == 0, r.err
+
+
 def test_score_autoencoder_needs_a_threshold_for_flags(aekit, models, files):
     plain = read_csv_text(aekit("score", models["ae"], files["csv"]).out)
     assert list(plain.columns) == ["row", "score"]

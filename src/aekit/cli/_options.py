@@ -130,8 +130,12 @@ def write_table(frame, path: str | None) -> None:
 
 # ---------------------------------------------------------------------- input
 def read_options(args: argparse.Namespace, allow_text: bool = False, image_size=None,
-                 color: str | None = None):  # fmt: skip
-    """The :class:`~aekit.readers.ReadOptions` given on the command line."""
+                 color: str | None = None, text_columns=()):  # fmt: skip
+    """The :class:`~aekit.readers.ReadOptions` given on the command line.
+
+    ``text_columns`` are read as text (see :func:`text_columns`); an
+    ``args.label_optional`` set by a command lets a file lack the label column.
+    """
     from aekit.readers import ReadOptions
 
     return ReadOptions(
@@ -142,6 +146,8 @@ def read_options(args: argparse.Namespace, allow_text: bool = False, image_size=
         color=args.color or color or "grayscale",
         timestamp_column=getattr(args, "timestamp_column", None),
         allow_text=allow_text,
+        text_columns=tuple(text_columns),
+        label_optional=bool(getattr(args, "label_optional", False)),
     )
 
 
@@ -172,6 +178,14 @@ def sample_shape(model: Any) -> tuple[int, ...] | None:
 def accepts_text(model: Any) -> bool:
     """Whether the model encodes text (categorical) columns itself."""
     return hasattr(model, "encoder_") or type(model).__name__ == "AnomalyDetector"
+
+
+def text_columns(model: Any) -> list[str]:
+    """Names of the columns a detector one-hot encodes (it was fitted on them as text)."""
+    enc = getattr(model, "encoder_", None)
+    if enc is None or not getattr(enc, "named_", True):
+        return []
+    return [enc.columns_[i] for i in enc.categorical_]
 
 
 def image_read_settings(model: Any) -> tuple[tuple[int, int] | None, str | None]:
@@ -228,7 +242,8 @@ def read_for_model(args: argparse.Namespace, model: Any, path: str):
     from aekit.readers import read_data
 
     size, color = image_read_settings(model)
-    data = read_data(path, read_options(args, accepts_text(model), size, color))
+    opts = read_options(args, accepts_text(model), size, color, text_columns(model))
+    data = read_data(path, opts)
     return match_model(model, data, args), data
 
 

@@ -40,6 +40,13 @@ class ReadOptions:
         Read the file as a time series ordered by this column.
     allow_text : bool
         Keep whole text columns (categorical features) instead of refusing them.
+    text_columns : tuple of str
+        Columns read as text whatever they hold (the text columns a model was
+        fitted on), so that a block of a file that holds only numbers or empty
+        cells there reads the same as the whole file.
+    label_optional : bool
+        A file without ``label_column`` is read with no labels instead of
+        refused (normal training data often has none).
     """
 
     label_column: str | None = None
@@ -49,6 +56,8 @@ class ReadOptions:
     color: str = "grayscale"
     timestamp_column: str | None = None
     allow_text: bool = False
+    text_columns: tuple[str, ...] = ()
+    label_optional: bool = False
 
 
 @dataclass

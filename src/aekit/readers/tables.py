@@ -33,7 +33,8 @@ def _read_frame(path: Path, options: ReadOptions, chunksize: int | None = None):
     try:
         if file_kind(path) == "parquet":
             return _read_parquet(path, chunksize)
-        return pd.read_csv(path, sep=_sep(path, options.sep), chunksize=chunksize)
+        text = {c: object for c in options.text_columns}
+        return pd.read_csv(path, sep=_sep(path, options.sep), chunksize=chunksize, dtype=text)
     except (MissingDependencyError, DataError):
         raise
     except pd.errors.EmptyDataError:
@@ -64,6 +65,8 @@ def _check_values(df, path: Path, options: ReadOptions, row_offset: int = 0) -> 
     pd = _pandas()
     for col in df.columns:
         s = df[col]
+        if options.allow_text and col in options.text_columns:
+            continue  # text by the model's word; empty cells are a level of their own
         if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
             bad = s.isna().to_numpy()
             if bad.any():
@@ -93,17 +96,18 @@ def _split_columns(df, path: Path, options: ReadOptions):
     """Drop columns, take the label column out; returns (features, labels or None)."""
     cols = [str(c) for c in df.columns]
     df.columns = cols
-    asked = list(options.drop_columns) + (
-        [options.label_column] if options.label_column is not None else []
-    )
+    label = options.label_column
+    if label is not None and label not in cols and options.label_optional:
+        label = None
+    asked = list(options.drop_columns) + ([label] if label is not None else [])
     missing = [c for c in asked if c not in cols]
     if missing:
         shown = ", ".join(cols[:20]) + (" ..." if len(cols) > 20 else "")
         raise DataError(f"{path}: no column {missing[0]!r}; the columns are: {shown}")
     y = None
-    if options.label_column is not None:
-        y = df[options.label_column].to_numpy()
-    df = df.drop(columns=list(options.drop_columns) + [c for c in [options.label_column] if c])
+    if label is not None:
+        y = df[label].to_numpy()
+    df = df.drop(columns=list(options.drop_columns) + ([label] if label is not None else []))
     if df.shape[1] == 0:
         raise DataError(f"{path}: no feature columns left after removing labels and dropped ones")
     return df, y

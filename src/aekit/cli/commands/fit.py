@@ -81,7 +81,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--anomaly", action="store_true",
                    help="train an anomaly detector on normal data")
     g.add_argument("--contamination", type=fraction, default=None,
-                   help="share of normal rows expected above the threshold (default: 0.01); "
+                   help="share of normal rows expected above the threshold (default: 0.1 for "
+                        "a table, 0.01 for a series); "
                         "for a series it also selects the 'contamination' rule")
     g.add_argument("--threshold", default=None, metavar="RULE",
                    help="'contamination' (the default for tables), 'conformal' (p-values), "

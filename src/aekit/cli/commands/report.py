@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         data_y, index = data.y, data.index
     X_train = None
     if args.train is not None:
+        # Normal training data seldom has the label column: read it if there.
+        args = argparse.Namespace(**{**vars(args), "label_optional": True})
         # A window model's training series is cut into windows like the data.
         if is_window_model(model):
             X_train = autoencoder_input(args, model, args.train)[0]

@@ -61,6 +61,7 @@ def _frames(args, model):
         image_read_settings,
         match_model,
         read_options,
+        text_columns,
     )
     from aekit.cli.commands._shared import autoencoder_input, is_window_model
     from aekit.readers import file_kind, iter_table_chunks, read_data
@@ -72,7 +73,7 @@ def _frames(args, model):
         return
     kind = file_kind(args.data)
     size, color = image_read_settings(model)
-    opts = read_options(args, accepts_text(model), size, color)
+    opts = read_options(args, accepts_text(model), size, color, text_columns(model))
     if series_model or kind not in ("table", "parquet", "npy") or opts.timestamp_column:
         data = read_data(args.data, opts)
         X = match_model(model, data, args)
