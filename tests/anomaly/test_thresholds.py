@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.stats import kstest
@@ -11,6 +13,7 @@ from aekit.anomaly.thresholds import (
     check_threshold,
     conformal_p_values,
     conformal_threshold,
+    make_threshold,
     quantile_threshold,
 )
 
@@ -45,6 +48,11 @@ def test_conformal_threshold_matches_p_value_rule():
 
 def test_conformal_threshold_too_strict_level_flags_nothing():
     assert conformal_threshold(np.arange(10.0), 0.05) == np.inf
+    with pytest.warns(UserWarning, match="needs at least 19 held-out scores"):
+        assert make_threshold("conformal", np.arange(10.0), 0.05) == np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 19 scores reach the 0.05 level: no warning
+        assert make_threshold("conformal", np.arange(19.0), 0.05) == 18.0
 
 
 def test_anomalies_get_small_p_values():

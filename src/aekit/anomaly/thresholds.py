@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -190,7 +191,19 @@ def make_threshold(
     if rule == "contamination":
         return quantile_threshold(calibration_scores, contamination)
     if rule == "conformal":
-        return conformal_threshold(calibration_scores, contamination)
+        cut = conformal_threshold(calibration_scores, contamination)
+        if cut == math.inf:
+            need = math.ceil(1.0 / contamination - 1.0 - 1e-9)
+            warnings.warn(
+                f"threshold='conformal' at contamination={contamination} needs at least "
+                f"{need} held-out scores to flag anything, and there are "
+                f"{len(calibration_scores)}: predict() will flag nothing (p-values still "
+                "rank). Give more normal data, a larger calibration_fraction or a larger "
+                "contamination.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return cut
     return float(rule)
 
 
