@@ -160,6 +160,36 @@ def test_same_seed_same_scores():
     np.testing.assert_array_equal(a, b)
 
 
+def test_category_bool_and_nullable_columns_together():
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({
+        "x": rng.normal(size=120),
+        "on": rng.random(120) > 0.5,
+        "kind": pd.Categorical(rng.choice(["p", "q"], 120)),
+        "n": pd.array(rng.integers(0, 3, 120), dtype="Int64"),
+    })  # fmt: skip
+    det = AnomalyDetector(epochs=3, n_estimators=1, random_state=0).fit(df)
+    s = det.decision_function(df)
+    assert s.shape == (120,) and np.isfinite(s).all()
+    assert list(det.explain(df.head(2)).columns) == ["x", "on", "kind", "n"]
+
+
+def test_array_fit_scores_a_frame_by_position(fitted):
+    det, X = fitted
+    frame = pd.DataFrame(X[:20], columns=[f"c{i}" for i in range(X.shape[1])])
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        s = det.decision_function(frame)
+    np.testing.assert_allclose(s, det.decision_function(X[:20]), rtol=1e-6)
+
+
+def test_conformal_rule_with_too_few_held_out_rows_warns():
+    X = manifold(40, 5)
+    with pytest.warns(UserWarning, match="needs at least 9 held-out scores"):
+        det = AnomalyDetector(threshold="conformal", epochs=2, n_estimators=1,
+                              random_state=0).fit(X)  # fmt: skip
+    assert det.threshold_ == np.inf and not det.predict(X * 100).any()
+
+
 def test_save_load_identical(tmp_path, fitted):
     det, X = fitted
     det.save(tmp_path / "det.aekit")

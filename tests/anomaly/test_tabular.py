@@ -22,15 +22,15 @@ def frame():
 
 def test_types_groups_and_scaling(frame):
     enc = TableEncoder().fit(frame)
-    assert enc.numeric_ == [0, 3] and enc.categorical_ == [1, 2]
+    assert enc.numeric_ == [0, 2, 3] and enc.categorical_ == [1]  # booleans are 0/1
     Z = enc.transform(frame)
-    assert Z.shape == (200, 2 + 3 + 2) and Z.dtype == np.float32
-    np.testing.assert_array_equal(enc.groups_, [0, 3, 1, 1, 1, 2, 2])
+    assert Z.shape == (200, 3 + 3) and Z.dtype == np.float32
+    np.testing.assert_array_equal(enc.groups_, [0, 2, 3, 1, 1, 1])
     # Robust scaling: the numeric columns have median 0 and IQR 1.
     q25, q50, q75 = np.percentile(Z[:, 0], [25, 50, 75])
     assert abs(q50) < 1e-6 and q75 - q25 == pytest.approx(1.0, abs=1e-5)
     # One-hot blocks hold exactly one 1 per row.
-    np.testing.assert_array_equal(Z[:, 2:5].sum(axis=1), 1.0)
+    np.testing.assert_array_equal(Z[:, 3:6].sum(axis=1), 1.0)
 
 
 def test_unseen_level_and_column_order(frame):
@@ -38,7 +38,7 @@ def test_unseen_level_and_column_order(frame):
     new = frame.head(3).copy()
     new.loc[new.index[0], "kind"] = "never seen"
     Z = enc.transform(new[["count", "flag", "kind", "amount"]])  # reordered columns
-    np.testing.assert_array_equal(Z[0, 2:5], 0.0)
+    np.testing.assert_array_equal(Z[0, 3:6], 0.0)
     np.testing.assert_allclose(Z[1:], enc.transform(frame.head(3))[1:])
 
 
@@ -56,12 +56,50 @@ def test_state_round_trip(frame):
     enc = TableEncoder("standard").fit(frame)
     again = TableEncoder.from_state(*enc.get_state())
     np.testing.assert_array_equal(again.transform(frame), enc.transform(frame))
+    assert again.named_
+
+
+def test_state_from_before_named_was_kept(frame):
+    for X, named in ((frame, True), (frame.to_numpy(), False)):
+        plain, arrays = TableEncoder().fit(X).get_state()
+        del plain["named"]
+        assert TableEncoder.from_state(plain, arrays).named_ is named
+
+
+def test_booleans_and_their_integers_encode_alike(frame):
+    enc = TableEncoder().fit(frame)
+    as_int = frame.assign(flag=frame["flag"].astype(int))
+    np.testing.assert_array_equal(enc.transform(as_int), enc.transform(frame))
+
+
+def test_array_fit_reads_frames_by_position():
+    X = np.random.default_rng(1).normal(size=(50, 3))
+    enc = TableEncoder().fit(X)
+    other_names = pd.DataFrame(X, columns=["c", "a", "b"])
+    np.testing.assert_array_equal(enc.transform(other_names), enc.transform(X))
+
+
+def test_object_array_columns_are_typed_one_by_one():
+    rng = np.random.default_rng(2)
+    X = np.empty((60, 3), dtype=object)
+    X[:, 0] = rng.normal(size=60)
+    X[:, 1] = rng.choice(["u", "v"], 60)
+    X[:, 2] = rng.integers(0, 5, 60)
+    enc = TableEncoder().fit(X)
+    assert enc.numeric_ == [0, 2] and enc.categorical_ == [1] and enc.levels_ == [["u", "v"]]
+
+
+def test_missing_values_in_nullable_columns_are_named(frame):
+    enc = TableEncoder().fit(frame.assign(count=frame["count"].astype("Int64")))
+    bad = frame.assign(count=pd.array([None] + [1] * 199, dtype="Int64"))
+    with pytest.raises(ValueError, match=r"\['count'\] contain NaN"):
+        enc.transform(bad)
 
 
 def test_per_column_sums_one_hot_blocks(frame):
     enc = TableEncoder().fit(frame)
-    E = np.arange(7.0)[None, :].repeat(2, axis=0)
-    np.testing.assert_array_equal(enc.per_column(E)[0], [0, 2 + 3 + 4, 5 + 6, 1])
+    E = np.arange(6.0)[None, :].repeat(2, axis=0)
+    np.testing.assert_array_equal(enc.per_column(E)[0], [0, 3 + 4 + 5, 1, 2])
 
 
 def test_zero_iqr_column_uses_std():

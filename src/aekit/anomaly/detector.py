@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -172,11 +173,16 @@ class AnomalyDetector(BaseEstimator):
         """Validate ``X`` and turn it into the members' input (encoded table or images)."""
         # scikit-learn's checks first (sparse, complex, empty, 1-D, feature count and
         # names); text columns pass through as objects for the table encoder.
+        # A frame with a category column must be read as objects: left to infer
+        # (dtype=None), scikit-learn casts a category + bool frame to float and fails.
+        mixed = isinstance(X, pd.DataFrame) and any(
+            not (is_numeric_dtype(t) or is_bool_dtype(t)) for t in X.dtypes
+        )
         arr = validate_data(
             self,
             X,
             reset=reset,
-            dtype=None,
+            dtype=object if mixed else None,
             allow_nd=True,
             ensure_all_finite=False,
             ensure_min_samples=MIN_ROWS if reset else 1,
@@ -219,8 +225,9 @@ class AnomalyDetector(BaseEstimator):
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features), or images
             (n_samples, H, W) / (n_samples, C, H, W)
-            Normal rows. DataFrame text, category and boolean columns are
-            one-hot encoded; numeric columns must be finite.
+            Normal rows. DataFrame text and category columns are one-hot
+            encoded, boolean ones read as 0 and 1; numeric columns must be
+            finite.
         y : ignored
 
         Returns

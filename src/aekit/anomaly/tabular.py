@@ -3,13 +3,13 @@
 Numeric columns are scaled (by default like scikit-learn's ``RobustScaler``:
 median and interquartile range, so a few extreme training rows do not squeeze
 everyone else into a narrow band; a column whose interquartile range is zero
-falls back to its standard deviation). Text, categorical and boolean columns
-are one-hot encoded by scikit-learn's ``OneHotEncoder`` with the levels seen
-in ``fit``; a column with more than :data:`MAX_LEVELS` levels keeps its most
-frequent ones and gets an "other" column for the rest. A level never seen in
-``fit`` goes to "other" when there is one and to all zeros otherwise, so
-scoring never crashes on new categories, and such a row reconstructs badly,
-which is what should happen.
+falls back to its standard deviation; boolean columns are numbers 0 and 1).
+Text and categorical columns are one-hot encoded by scikit-learn's
+``OneHotEncoder`` with the levels seen in ``fit``; a column with more than
+:data:`MAX_LEVELS` levels keeps its most frequent ones and gets an "other"
+column for the rest. A level never seen in ``fit`` goes to "other" when
+there is one and to all zeros otherwise, so scoring never crashes on new
+categories, and such a row reconstructs badly, which is what should happen.
 
 One-hot is chosen for every categorical column (capping the width instead of
 learning embeddings keeps the model a plain dense autoencoder). The fitted
@@ -30,7 +30,9 @@ TABLE_SCALERS = ("robust", "standard", None)
 
 
 def _is_categorical(s: pd.Series) -> bool:
-    return not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
+    # Booleans count as the numbers 0 and 1, so a column fitted as bool and
+    # scored as 0/1 integers (or the reverse) means the same thing.
+    return not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
 
 
 def _one_hot(levels: list[str]) -> OneHotEncoder:
@@ -56,6 +58,9 @@ class TableEncoder:
     ----------
     columns_ : list of str
         Input column names (``x0``, ``x1``... for arrays).
+    named_ : bool
+        Whether ``fit`` saw a DataFrame; only then are a DataFrame's columns
+        matched by name in :meth:`transform` (else by position).
     numeric_ : list of int
         Positions of the numeric input columns.
     categorical_ : list of int
@@ -89,7 +94,8 @@ class TableEncoder:
     def _numeric_block(self, df: pd.DataFrame) -> np.ndarray:
         cols = [df.columns[i] for i in self.numeric_]
         try:
-            block = df.iloc[:, self.numeric_].to_numpy(dtype=np.float64)
+            # na_value: nullable columns (Int64, boolean) hold pd.NA, reported below.
+            block = df.iloc[:, self.numeric_].to_numpy(dtype=np.float64, na_value=np.nan)
         except (TypeError, ValueError) as err:
             raise ValueError(f"numeric columns {cols} hold values that are not numbers") from err
         finite = np.isfinite(block)
@@ -99,6 +105,14 @@ class TableEncoder:
                 f"numeric columns {bad} contain NaN or infinity; impute or drop them first"
             )
         return block
+
+    @staticmethod
+    def _all_numbers(s: pd.Series) -> bool:
+        try:
+            s.astype(np.float64)
+        except (TypeError, ValueError):
+            return False
+        return True
 
     @staticmethod
     def _text(df: pd.DataFrame, i: int) -> pd.Series:
@@ -111,13 +125,11 @@ class TableEncoder:
         if df.shape[1] == 0:
             raise ValueError("X has no columns")
         kinds = [_is_categorical(df.iloc[:, i]) for i in range(df.shape[1])]
-        if not isinstance(X, pd.DataFrame) and any(kinds):
-            # An object array of numbers is numeric; only true text is categorical.
-            try:
-                df = df.astype(np.float64)
-                kinds = [False] * df.shape[1]
-            except (TypeError, ValueError):
-                pass
+        self.named_ = isinstance(X, pd.DataFrame)
+        if not self.named_:
+            # An object array holds numbers and text alike: a column whose every
+            # value is a number is numeric; only true text is categorical.
+            kinds = [k and not self._all_numbers(df.iloc[:, i]) for i, k in enumerate(kinds)]
         self.columns_ = [str(c) for c in df.columns]
         self.numeric_ = [i for i, k in enumerate(kinds) if not k]
         self.categorical_ = [i for i, k in enumerate(kinds) if k]
@@ -156,7 +168,8 @@ class TableEncoder:
     def transform(self, X) -> np.ndarray:
         """Encode ``X`` (n, d) to ``(n, n_encoded)`` float32, in the order of ``groups_``."""
         df = self.as_frame(X)
-        if isinstance(X, pd.DataFrame) and [str(c) for c in df.columns] != self.columns_:
+        by_name = self.named_ and isinstance(X, pd.DataFrame)
+        if by_name and [str(c) for c in df.columns] != self.columns_:
             names = {str(c): c for c in df.columns}
             missing = [c for c in self.columns_ if c not in names]
             if missing:
@@ -194,7 +207,7 @@ class TableEncoder:
         plain = dict(
             scaler=self.scaler, columns=list(self.columns_), numeric=list(self.numeric_),
             categorical=list(self.categorical_), levels=[list(v) for v in self.levels_],
-            other=list(self.other_),
+            other=list(self.other_), named=bool(self.named_),
         )  # fmt: skip
         return plain, {"offset": self.offset_, "scale": self.scale_}
 
@@ -203,6 +216,9 @@ class TableEncoder:
         """Rebuild a fitted encoder from :meth:`get_state` output."""
         enc = cls(plain["scaler"])
         enc.columns_ = [str(c) for c in plain["columns"]]
+        # Files written before ``named`` was kept: arrays got the names x0, x1...
+        default = [f"x{i}" for i in range(len(enc.columns_))]
+        enc.named_ = bool(plain.get("named", enc.columns_ != default))
         enc.numeric_ = [int(i) for i in plain["numeric"]]
         enc.categorical_ = [int(i) for i in plain["categorical"]]
         enc.levels_ = [[str(v) for v in lv] for lv in plain["levels"]]
