@@ -97,12 +97,32 @@ def test_p_values_and_conformal_threshold():
     np.testing.assert_array_equal(det.predict(test), det.p_values(test) <= 0.05)
 
 
+def test_rule_is_fixed_at_fit(fitted):
+    x = seasonal(300, 7)[:, 0]
+    before = fitted.predict(x)
+    params = fitted.get_params()
+    try:
+        fitted.set_params(threshold=0.0, n_sigmas=1.0)  # no refit: predict must not change
+        assert fitted.threshold_rule_ == "adaptive" and fitted.n_sigmas_ == 6.0
+        np.testing.assert_array_equal(fitted.predict(x), before)
+    finally:
+        fitted.set_params(**params)
+
+
+def test_conformal_rule_needs_enough_held_out_steps():
+    with pytest.warns(UserWarning, match="needs at least 99 held-out scores"):
+        det = TimeSeriesDetector(window=20, epochs=2, n_estimators=1, threshold="conformal",
+                                 random_state=0).fit(seasonal(300, 15)[:, 0])  # fmt: skip
+    assert det.threshold_rule_ == "conformal" and det.threshold_ == np.inf
+
+
 def test_save_load_identical(tmp_path, fitted):
     fitted.save(tmp_path / "ts.aekit")
     again = aekit.load(tmp_path / "ts.aekit")
     x = seasonal(300, 7)[:, 0]
     np.testing.assert_array_equal(again.decision_function(x), fitted.decision_function(x))
     assert again.window_ == fitted.window_ and again.windows_ == fitted.windows_
+    assert again.threshold_rule_ == "adaptive" and again.n_sigmas_ == fitted.n_sigmas_
     assert len(set(fitted.windows_)) == 3  # members at three window lengths
 
 
@@ -153,13 +173,15 @@ def test_state_with_one_estimator_from_before_the_ensemble_loads():
     det = TimeSeriesDetector(window=20, epochs=2, n_estimators=1, random_state=0)
     det.fit(seasonal(400, 12)[:, 0])
     state, arrays = det._state_to_save()
-    old = {k: v for k, v in state.items() if k not in ("estimators_", "windows_")}
+    dropped = ("estimators_", "windows_", "threshold_rule_", "n_sigmas_")
+    old = {k: v for k, v in state.items() if k not in dropped}
     old["estimator_"] = det.estimator_
     old_arrays = {k: v for k, v in arrays.items() if k != "error_scales_"}
     old_arrays["error_scale_"] = arrays["error_scales_"][0]
     again = TimeSeriesDetector()  # the saved parameters did not have n_estimators
     again._state_from_saved(old, old_arrays)
     assert again.n_estimators == 1 and again.estimators_ == [det.estimator_]
+    assert again.threshold_rule_ == "adaptive" and again.n_sigmas_ == 6.0  # from the parameters
     assert again.windows_ == [20]
     x = seasonal(200, 13)[:, 0]
     np.testing.assert_array_equal(again.predict(x), det.predict(x))

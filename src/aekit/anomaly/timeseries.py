@@ -144,6 +144,12 @@ class TimeSeriesDetector(BaseEstimator):
         Scores of the held-out steps.
     calibration_in_sample_ : bool
         Whether the calibration steps were training steps (short series).
+    threshold_rule_ : str
+        The rule ``fit`` applied: 'adaptive', 'max', 'contamination',
+        'conformal' or 'fixed' (a number); :meth:`predict` follows it even if
+        ``threshold`` is changed afterwards (refit to apply a new rule).
+    n_sigmas_ : float
+        ``n_sigmas`` at fit time, used by the 'adaptive' rule.
     threshold_ : float
         Steps scoring above it are anomalous; with ``threshold='adaptive'``
         it is the first step's threshold (the held-out scores' mean plus
@@ -302,9 +308,12 @@ class TimeSeriesDetector(BaseEstimator):
         self.error_scales_ = np.stack([error_scale(e) for e in errs])
         self.calibration_scores_ = self._combine(self._standardise(errs))
         rule = check_threshold(self.threshold, SERIES_THRESHOLD_RULES)
+        # Kept, so that set_params after fit cannot change how predict decides.
+        self.threshold_rule_ = rule if isinstance(rule, str) else "fixed"
+        self.n_sigmas_ = float(self.n_sigmas)
         if rule == "adaptive":
             cal = self.calibration_scores_
-            self.threshold_ = float(cal.mean() + self.n_sigmas * cal.std())
+            self.threshold_ = float(cal.mean() + self.n_sigmas_ * cal.std())
         else:
             self.threshold_ = make_threshold(rule, self.calibration_scores_, self.contamination)
         return self
@@ -435,8 +444,8 @@ class TimeSeriesDetector(BaseEstimator):
         """
         check_is_fitted(self, "calibration_scores_")
         scores = np.asarray(scores, dtype=np.float64).ravel()
-        if self.threshold == "adaptive":
-            return expanding_thresholds(self.calibration_scores_, scores, self.n_sigmas)
+        if self.threshold_rule_ == "adaptive":
+            return expanding_thresholds(self.calibration_scores_, scores, self.n_sigmas_)
         return np.full(len(scores), self.threshold_)
 
     def predict(self, series) -> np.ndarray:
@@ -483,6 +492,8 @@ class TimeSeriesDetector(BaseEstimator):
             smoothing_=int(self.smoothing_),
             n_channels_=int(self.n_channels_),
             threshold_=float(self.threshold_),
+            threshold_rule_=str(self.threshold_rule_),
+            n_sigmas_=float(self.n_sigmas_),
             calibration_in_sample_=bool(self.calibration_in_sample_),
             n_samples_seen_=int(self.scaler_.n_samples_seen_),
         )
@@ -507,6 +518,10 @@ class TimeSeriesDetector(BaseEstimator):
         self.smoothing_ = int(state["smoothing_"])
         self.n_channels_ = int(state["n_channels_"])
         self.threshold_ = float(state["threshold_"])
+        # Files written before the rule was kept: the parameters it was fitted with.
+        rule = self.threshold if isinstance(self.threshold, str) else "fixed"
+        self.threshold_rule_ = str(state.get("threshold_rule_", rule))
+        self.n_sigmas_ = float(state.get("n_sigmas_", self.n_sigmas))
         self.calibration_in_sample_ = bool(state["calibration_in_sample_"])
         scaler = StandardScaler()
         scaler.mean_ = np.asarray(arrays["scaler_mean_"], dtype=np.float64)

@@ -143,7 +143,7 @@ def series_sections(
         "steps": len(values),
         "channels": values.shape[1],
         "flagged steps": int(flags.sum()),
-        "threshold": f"{det.threshold}, from {thr.min():.4g} to {thr.max():.4g}",
+        "threshold": f"{det.threshold_rule_}, from {thr.min():.4g} to {thr.max():.4g}",
     }
     if yb is not None:
         info["known anomalous steps"] = int(yb.sum())

@@ -153,8 +153,9 @@ def run(args: argparse.Namespace) -> int:
     if threshold is None:
         say(args, f"scored {n} rows (no threshold: give --threshold or --contamination for flags)")
     else:
-        rule = (f"the {model.threshold} threshold (from {threshold:.4g})"
-                if per_step and model.threshold == "adaptive" else f"threshold {threshold:.4g}")
+        adaptive = per_step and model.threshold_rule_ == "adaptive"
+        rule = (f"the adaptive threshold (from {threshold:.4g})"
+                if adaptive else f"threshold {threshold:.4g}")
         say(args, f"scored {n} rows: {flagged} flagged ({flagged / max(n, 1):.2%}) above "
             f"{rule}" + (f"; wrote {args.output}" if args.output else ""))
     return 0
