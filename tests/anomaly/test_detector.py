@@ -138,6 +138,29 @@ def test_images_corrupted_region_found_and_explained():
     assert (inside > 5 * outside / (144 - 9)).all()
 
 
+def test_uint8_images_and_unit_floats_mean_the_same(tmp_path):
+    as_u8 = np.clip(np.round(blobs(60, 3) * 255), 0, 255).astype(np.uint8)
+    det = AnomalyDetector(epochs=2, random_state=0).fit(as_u8)
+    assert det.unit_pixels_ and det.pixel_max_ <= 1.0
+    np.testing.assert_allclose(
+        det.decision_function(as_u8[:5] / np.float32(255)), det.decision_function(as_u8[:5]),
+        rtol=1e-5,
+    )  # the [0, 1] floats of aekit's image-folder reader score like the uint8 arrays
+    with pytest.raises(ValueError, match=r"one image .* pass X\[None\]"):
+        det.decision_function(as_u8[0])
+    wide = AnomalyDetector(epochs=2, random_state=0).fit(as_u8.astype(np.float32))
+    with pytest.warns(UserWarning, match="up to 255, but these images lie in"):
+        wide.decision_function(as_u8[:5] / np.float32(255))
+    det.save(tmp_path / "img.aekit")
+    again = aekit.load(tmp_path / "img.aekit")
+    assert again.unit_pixels_ and again.pixel_max_ == det.pixel_max_
+    state, arrays = det._state_to_save()
+    old = {k: v for k, v in state.items() if k not in ("unit_pixels_", "pixel_max_")}
+    before = AnomalyDetector()
+    before._state_from_saved(old, arrays)  # a file from before: uint8 went in unscaled
+    assert not before.unit_pixels_ and before.pixel_max_ is None
+
+
 def test_vae_base_scores_anomalies():
     det = AnomalyDetector(base="vae", random_state=0).fit(manifold(800, 0))
     s = det.decision_function(np.vstack([manifold(300, 1), off_manifold(60, 2)]))

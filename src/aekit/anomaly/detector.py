@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from aekit.anomaly.pixels import check_pixel_scale, unit_pixels
 from aekit.anomaly.scoring import error_scale, squared_errors
 from aekit.anomaly.settings import member_estimators
 from aekit.anomaly.tabular import TABLE_SCALERS, TableEncoder
@@ -71,7 +72,10 @@ class AnomalyDetector(BaseEstimator):
         Maximum epochs (early stopping on a validation split still applies);
         None picks them from the number of rows.
     scaler : {'robust', 'standard'} or None, default='robust'
-        Scaling of numeric table columns (images get a global min-max).
+        Scaling of numeric table columns. Images: ``uint8`` ones are divided
+        by 255, so that arrays of 0-255 pixels and the [0, 1] values of aekit's
+        image-folder reader mean the same; other images are used as given,
+        except that a model member min-max scales values outside [0, 1].
     standardize : bool or 'auto', default='auto'
         Divide each feature's error by its held-out typical error. 'auto':
         on for tables, off for images (a pixel that is always black would
@@ -105,6 +109,12 @@ class AnomalyDetector(BaseEstimator):
         Whether errors are standardised per feature.
     image_shape_ : tuple of int
         Per-image shape (images only).
+    unit_pixels_ : bool
+        Whether ``uint8`` images are divided by 255 on the way in (images only;
+        False in model files from before this was done).
+    pixel_max_ : float or None
+        Largest training pixel value after that; images scored on another
+        scale (0-255 against [0, 1]) get a warning.
     n_features_in_ : int
         Columns of a table (for images, scikit-learn's convention: ``X.shape[1]``).
     feature_names_in_ : ndarray of str
@@ -178,6 +188,12 @@ class AnomalyDetector(BaseEstimator):
         mixed = isinstance(X, pd.DataFrame) and any(
             not (is_numeric_dtype(t) or is_bool_dtype(t)) for t in X.dtypes
         )
+        shape = getattr(self, "image_shape_", None)
+        if not reset and shape is not None and np.shape(X) == tuple(shape):
+            raise ValueError(
+                f"X is one image of shape {tuple(shape)}; the detector takes a batch "
+                f"(n, {', '.join(map(str, shape))}): pass X[None]"
+            )
         arr = validate_data(
             self,
             X,
@@ -215,7 +231,14 @@ class AnomalyDetector(BaseEstimator):
             )
         if not np.isfinite(arr).all():
             raise ValueError("images contain NaN or infinity")
-        return arr.astype(np.float32, copy=False)
+        if reset:
+            self.unit_pixels_ = True
+        images = unit_pixels(arr) if self.unit_pixels_ else arr.astype(np.float32, copy=False)
+        if reset:
+            self.pixel_max_ = float(images.max())
+        else:
+            check_pixel_scale(self.pixel_max_, images)
+        return images
 
     # -------------------------------------------------------------------- fit
     def fit(self, X, y=None):
@@ -401,6 +424,8 @@ class AnomalyDetector(BaseEstimator):
             arrays.update({f"encoder_{k}": v for k, v in enc_arrays.items()})
         else:
             state["image_shape_"] = tuple(int(s) for s in self.image_shape_)
+            state["unit_pixels_"] = bool(self.unit_pixels_)
+            state["pixel_max_"] = self.pixel_max_
         return state, arrays
 
     def _state_from_saved(self, state: dict, arrays: dict[str, np.ndarray]) -> None:
@@ -418,6 +443,9 @@ class AnomalyDetector(BaseEstimator):
         else:
             self.encoder_ = None
             self.image_shape_ = tuple(state["image_shape_"])
+            # Files from before: uint8 pixels went in unscaled, no range kept.
+            self.unit_pixels_ = bool(state.get("unit_pixels_", False))
+            self.pixel_max_ = state.get("pixel_max_")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
