@@ -121,6 +121,19 @@ def test_text_columns_read_alike_in_every_chunk_and_report_needs_no_train_labels
     assert r.code == 0, r.err
 
 
+def test_npy_output_is_a_plain_number_array(aekit, models, files, tmp_path):
+    codes = tmp_path / "codes.npy"
+    assert aekit("-q", "encode", models["images"], files["images"], "-o", codes).code == 0
+    Z = np.load(codes)  # no pickle: file names are left out
+    assert Z.shape == (16, 4) and Z.dtype == np.float64
+    args = ("score", models["series"], files["series"], "--timestamp-column", "timestamp",
+            "--label-column", "is_anomaly")  # fmt: skip
+    assert aekit("-q", *args, "-o", tmp_path / "s.npy").code == 0
+    assert aekit("-q", *args, "-o", tmp_path / "s.csv").code == 0
+    numbers = pd.read_csv(tmp_path / "s.csv").drop(columns="timestamp")
+    np.testing.assert_allclose(np.load(tmp_path / "s.npy"), numbers.to_numpy(dtype=float))
+
+
 def test_score_autoencoder_needs_a_threshold_for_flags(aekit, models, files):
     plain = read_csv_text(aekit("score", models["ae"], files["csv"]).out)
     assert list(plain.columns) == ["row", "score"]

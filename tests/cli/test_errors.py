@@ -84,6 +84,23 @@ def test_a_text_column_is_named_with_the_way_out(aekit, files, tmp_path):
     assert r.code == DATA_ERROR and "'color'" in line and "--drop-columns color" in line
 
 
+def test_a_date_column_points_to_the_series_option(aekit, model, files):
+    r = aekit("score", model, files["series"])
+    line = one_error_line(r)
+    assert r.code == DATA_ERROR and "holds dates" in line and "--timestamp-column timestamp" in line
+
+
+def test_data_of_another_kind_than_the_model(aekit, model, files, tmp_path):
+    r = aekit("score", model, files["images"])
+    line = one_error_line(r)
+    assert r.code == DATA_ERROR and "images, but the model was trained on a table" in line
+    img = tmp_path / "img.aekit"
+    assert aekit("-q", "fit", files["images"], "-o", img, "--epochs", "1").code == 0
+    r = aekit("encode", img, files["csv"], "--drop-columns", "id,label")
+    line = one_error_line(r)
+    assert r.code == DATA_ERROR and "a table, but the model was trained on images" in line
+
+
 def test_columns_the_model_needs_are_missing(aekit, model, files):
     r = aekit("score", model, files["missing_column"])
     line = one_error_line(r)

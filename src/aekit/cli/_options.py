@@ -81,7 +81,8 @@ def add_data_options(parser: argparse.ArgumentParser, series: bool = True) -> No
 def add_output_option(parser: argparse.ArgumentParser, what: str, required: bool = False) -> None:
     """-o/--output for a result table."""
     parser.add_argument("-o", "--output", required=required, metavar="FILE",
-                        help=f"{what} (.csv, .tsv, .parquet or .npy; default: CSV on stdout)")
+                        help=f"{what} (.csv, .tsv, .parquet or .npy, which keeps the numeric "
+                             "columns only; default: CSV on stdout)")
 
 
 # --------------------------------------------------------------------- output
@@ -107,7 +108,7 @@ def check_output_path(path: str | None, allowed: tuple[str, ...] = TABLE_OUTPUTS
 
 
 def write_table(frame, path: str | None) -> None:
-    """Write a DataFrame as CSV on stdout or to a .csv/.tsv/.parquet/.npy file."""
+    """Write a DataFrame as CSV on stdout or to a .csv/.tsv/.parquet/.npy file (.npy: numbers)."""
     import numpy as np
 
     if path is None:
@@ -118,7 +119,10 @@ def write_table(frame, path: str | None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     suffix = out.suffix.lower()
     if suffix == ".npy":
-        np.save(out, frame.to_numpy())
+        # A plain array of numbers, which np.load opens without pickle: file
+        # names, timestamps and text labels are left out (the rows keep their order).
+        numbers = frame.select_dtypes(include=["number", "bool"])
+        np.save(out, numbers.to_numpy(dtype=np.float64))
     elif suffix == ".parquet":
         try:
             frame.to_parquet(out, index=False)
@@ -197,6 +201,16 @@ def image_read_settings(model: Any) -> tuple[tuple[int, int] | None, str | None]
     return (shape[-2], shape[-1]), color
 
 
+def _model_takes(model: Any) -> str:
+    """What a model was trained on, in words: 'images', 'a series' or 'a table'."""
+    from aekit.cli.commands._shared import is_window_model
+
+    if type(model).__name__ == "TimeSeriesDetector" or is_window_model(model):
+        return "a series"
+    shape = sample_shape(model)
+    return "images" if shape is not None and len(shape) >= 2 else "a table"
+
+
 def match_model(model: Any, data, args: argparse.Namespace):
     """The features of ``data`` the way ``model`` takes them, or a one-line error.
 
@@ -206,6 +220,12 @@ def match_model(model: Any, data, args: argparse.Namespace):
     """
     import numpy as np
 
+    takes = _model_takes(model)
+    if data.kind == "images" and takes != "images":
+        raise CLIError(f"{data.source}: a folder of images, but the model was trained on {takes}")
+    if takes == "images" and data.kind in ("table", "series"):
+        raise CLIError(f"{data.source}: a {data.kind}, but the model was trained on images of "
+                       f"shape {sample_shape(model)}: give it a folder of images")  # fmt: skip
     X = data.X
     names = feature_names(model)
     if hasattr(X, "columns"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -86,10 +87,27 @@ def _check_values(df, path: Path, options: ReadOptions, row_offset: int = 0) -> 
                 f"{i + row_offset + 1}; expected a number"
             )
         if not options.allow_text:
+            first = str(s.dropna().iloc[0])
+            if _dates(s):
+                raise DataError(
+                    f"{path}: column {col!r} holds dates (e.g. {first!r}); this model takes "
+                    f"numbers only: read the file as a series with --timestamp-column {col}, "
+                    f"or leave the column out with --drop-columns {col}"
+                )
             raise DataError(
-                f"{path}: column {col!r} holds text (e.g. {str(s.dropna().iloc[0])!r}); this "
+                f"{path}: column {col!r} holds text (e.g. {first!r}); this "
                 f"model takes numbers only: leave it out with --drop-columns {col}"
             )
+
+
+def _dates(s) -> bool:
+    """Whether a text column's first values all read as dates or times."""
+    pd = _pandas()
+    head = s.dropna().head(20).astype(str)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas warns when it has to guess a format
+        parsed = pd.to_datetime(head, errors="coerce", format="mixed")
+    return bool(len(head)) and bool(parsed.notna().all())
 
 
 def _split_columns(df, path: Path, options: ReadOptions):
