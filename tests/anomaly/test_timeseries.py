@@ -139,8 +139,10 @@ def test_bad_series(fitted):
         fitted.decision_function(np.zeros((100, 2)))
     with pytest.raises(ValueError, match="NaN"):
         fitted.decision_function(np.r_[np.zeros(100), np.nan])
-    with pytest.raises(ValueError, match="two windows"):
+    with pytest.raises(ValueError, match="two windows .*pass a smaller window"):
         TimeSeriesDetector(window=60).fit(np.zeros(100))
+    with pytest.raises(ValueError, match=r"\(2 x 2\), the shortest there is"):
+        TimeSeriesDetector().fit(np.arange(3.0))
     with pytest.raises(ValueError, match="window"):
         TimeSeriesDetector(window=1).fit(np.zeros(100))
     with pytest.raises(ValueError, match="numeric"):

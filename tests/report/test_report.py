@@ -85,6 +85,14 @@ def test_time_series_report(tmp_path):
     assert "adaptive, from" in html
     assert rep.metrics["roc_auc"] >= 0.9
     assert_self_contained(html)
+    assert describe(ts)["threshold rule"] == "adaptive, 6 sigmas above all earlier scores"
+
+
+def test_describe_an_image_detector_gives_its_shape_not_a_feature_count():
+    imgs = np.random.default_rng(0).random((30, 6, 8)).astype(np.float32)
+    det = aekit.AnomalyDetector(epochs=1, random_state=0).fit(imgs)
+    schema = describe(det)["input"]
+    assert schema["sample shape"] == [6, 8] and "n_features" not in schema
 
 
 def test_describe_and_bad_arguments(digits):

@@ -283,9 +283,10 @@ class TimeSeriesDetector(BaseEstimator):
         xs = self.scaler_.transform(x)
         L = int(self.window) if self.window is not None else choose_window(xs)
         if len(xs) < 2 * L:
+            way_out = "; pass a smaller window" if L > 2 else ", the shortest there is"
             raise ValueError(
                 f"the training series has {len(xs)} steps; it needs at least two windows "
-                f"(2 x {L}); pass a smaller window"
+                f"(2 x {L}){way_out}"
             )
         self.window_ = L
         self.smoothing_ = max(1, L // 2) if self.smoothing == "auto" else int(self.smoothing)

@@ -103,6 +103,8 @@ def input_schema(est: Any) -> dict[str, Any]:
     kind = getattr(est, "input_kind_", None)
     if kind is not None:
         out["input kind"] = kind
+    if kind == "image":
+        del out["n_features"]  # scikit-learn's X.shape[1], an image's height: not helpful
     encoder = getattr(est, "encoder_", None)
     cats = getattr(encoder, "categorical_", None)
     if cats and names is not None:
@@ -134,6 +136,11 @@ def describe(est: Any) -> dict[str, Any]:
     }
     if hasattr(est, "threshold_"):
         out["threshold"] = float(est.threshold_)
+    if getattr(est, "threshold_rule_", None) == "adaptive":
+        # threshold_ is then only the first step's: later ones follow the scores.
+        out["threshold rule"] = f"adaptive, {est.n_sigmas_:g} sigmas above all earlier scores"
+    elif hasattr(est, "threshold_rule_"):
+        out["threshold rule"] = est.threshold_rule_
     for attr in ("window_", "window"):
         if getattr(est, attr, None) is not None and not isinstance(getattr(est, attr), str):
             out["window"] = _plain(getattr(est, attr))
