@@ -145,3 +145,66 @@ def test_text_columns_are_kept_for_models_that_encode_them(files, tmp_path):
     assert not pd.api.types.is_numeric_dtype(data.X["color"])
     with pytest.raises(DataError, match="--drop-columns color"):
         read_data(tmp_path / "mixed.csv")
+
+
+def test_header_only_files_read_in_chunks_or_as_series(tmp_path):
+    (tmp_path / "header.csv").write_text("t,name,v\n")
+    with pytest.raises(DataError, match="no rows"):
+        list(iter_table_chunks(tmp_path / "header.csv", chunksize=5))
+    with pytest.raises(DataError, match="no rows"):
+        read_data(tmp_path / "header.csv", ReadOptions(timestamp_column="t"))
+
+
+def test_parquet_dates_and_numbers_stored_as_text(tmp_path):
+    pytest.importorskip("pyarrow")
+    base = pd.DataFrame({"a": [1.0, 2.0, 3.0], "n": ["1", "2.5", "3"]})
+    base.to_parquet(tmp_path / "t.parquet")
+    d = read_data(tmp_path / "t.parquet")
+    np.testing.assert_array_equal(d.X["n"].to_numpy(), [1.0, 2.5, 3.0])
+    base.assign(when=pd.date_range("2024-01-01", periods=3)).to_parquet(tmp_path / "d.parquet")
+    with pytest.raises(DataError, match="'when' holds dates.*--timestamp-column when"):
+        read_data(tmp_path / "d.parquet")
+
+
+def test_infinity_is_refused_and_a_decimal_comma_is_not_a_date(tmp_path):
+    (tmp_path / "inf.csv").write_text("a,b\n1,2\ninf,3\n")
+    with pytest.raises(DataError, match="'a' has 1 missing value.* or infinities"):
+        read_data(tmp_path / "inf.csv")
+    (tmp_path / "comma.csv").write_text("a;b\n1,5;2\n2,5;3\n")
+    with pytest.raises(DataError, match="'a' holds text"):
+        read_data(tmp_path / "comma.csv", ReadOptions(sep=";"))
+
+
+def test_series_across_a_daylight_saving_change(tmp_path):
+    stamps = ["2024-03-31T01:00:00+01:00", "2024-03-31T03:00:00+02:00",
+              "2024-03-31T04:00:00+02:00"]  # fmt: skip
+    pd.DataFrame({"t": stamps, "v": [1.0, 2.0, 3.0]}).to_csv(tmp_path / "dst.csv", index=False)
+    s = read_data(tmp_path / "dst.csv", ReadOptions(timestamp_column="t"))
+    assert len(s.index) == 3 and str(s.index[0]) == "2024-03-31 00:00:00+00:00"
+
+
+def test_sixteen_bit_images_and_hidden_files(tmp_path):
+    from PIL import Image
+
+    ramp = (np.arange(12, dtype=np.uint16).reshape(3, 4) * 5000).astype(np.uint16)
+    Image.fromarray(ramp).save(tmp_path / "deep.png")
+    (tmp_path / "__MACOSX").mkdir()
+    (tmp_path / "__MACOSX" / "._deep.png").write_bytes(b"\x00\x05\x16\x07 resource fork")
+    (tmp_path / ".hidden.png").write_bytes(b"not an image")
+    g = read_images(tmp_path)
+    assert g.X.shape == (1, 3, 4) and list(g.index) == ["deep.png"]
+    np.testing.assert_allclose(g.X[0], ramp / 65535.0, atol=1e-6)
+    assert read_images(tmp_path, color="rgb").X.shape == (1, 3, 3, 4)
+
+
+def test_npz_labels_must_match_and_data_is_not_taken_from_y(tmp_path):
+    X = np.zeros((6, 4))
+    np.savez(tmp_path / "yfirst.npz", y=np.arange(6), images=X)
+    d = read_data(tmp_path / "yfirst.npz")
+    assert d.X.shape == (6, 4) and d.y.shape == (6,)
+    np.savez(tmp_path / "short.npz", X=X, y=np.arange(5))
+    with pytest.raises(DataError, match="'y' has shape \\(5,\\).*6 samples"):
+        read_data(tmp_path / "short.npz")
+    np.savez(tmp_path / "objects.npz", X=X, y=np.array(["a", None] * 3, dtype=object))
+    with pytest.raises(DataError, match="objects.npz: cannot be read"):
+        read_data(tmp_path / "objects.npz")

@@ -38,7 +38,12 @@ def read_images(
     if color not in ("grayscale", "rgb"):
         raise ValueError(f"color must be 'grayscale' or 'rgb', got {color!r}")
     folder = Path(folder)
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    # Hidden files and folders (".DS_Store", "__MACOSX/._a.png" resource forks) are not images.
+    files = sorted(
+        p for p in folder.rglob("*")
+        if p.suffix.lower() in IMAGE_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )  # fmt: skip
     if not files:
         raise DataError(f"{folder}: no PNG or JPEG images in this folder")
     mode = "L" if color == "grayscale" else "RGB"
@@ -46,10 +51,20 @@ def read_images(
     for f in files:
         try:
             with Image.open(f) as im:
-                im = im.convert(mode)
+                # 16- and 32-bit grey (PNG "I;16", "I"): convert() would clip to 8 bits.
+                deep = im.mode.startswith("I")
+                if deep:
+                    grey = np.clip(np.asarray(im, dtype=np.float32) / 65535.0, 0.0, 1.0)
+                    im = Image.fromarray(grey)
+                else:
+                    im = im.convert(mode)
                 if size is not None and im.size != (size[1], size[0]):
                     im = im.resize((size[1], size[0]), Image.Resampling.BILINEAR)
-                a = np.asarray(im, dtype=np.float32) / 255.0
+                a = np.asarray(im, dtype=np.float32)
+                if deep:
+                    a = a if mode == "L" else np.repeat(a[..., None], 3, axis=2)
+                else:
+                    a = a / 255.0
         except OSError as e:
             raise DataError(f"{f}: cannot be read as an image ({e})") from None
         a = a if mode == "L" else a.transpose(2, 0, 1)  # (H, W) or (3, H, W)

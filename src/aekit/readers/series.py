@@ -23,6 +23,8 @@ def read_series(path: str | os.PathLike, options: ReadOptions) -> Dataset:
     pd, path = _pandas(), Path(path)
     col = options.timestamp_column
     df = _read_frame(path, options)
+    if len(df) == 0:
+        raise DataError(f"{path}: the table has a header but no rows")
     if col not in df.columns:
         raise DataError(f"{path}: no timestamp column {col!r}; the columns are: "
                         + ", ".join(map(str, df.columns[:20])))  # fmt: skip
@@ -30,7 +32,10 @@ def read_series(path: str | os.PathLike, options: ReadOptions) -> Dataset:
     if pd.api.types.is_numeric_dtype(raw):
         t = raw.to_numpy()
     else:
-        t = pd.to_datetime(raw, errors="coerce")
+        try:
+            t = pd.to_datetime(raw, errors="coerce")
+        except ValueError:  # offsets that change (daylight saving): one clock, UTC
+            t = pd.to_datetime(raw, errors="coerce", utc=True)
         bad = t.isna().to_numpy()
         if bad.any():
             i = int(np.flatnonzero(bad)[0])

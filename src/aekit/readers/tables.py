@@ -62,24 +62,45 @@ def _read_parquet(path: Path, chunksize: int | None):
 
 
 def _check_values(df, path: Path, options: ReadOptions, row_offset: int = 0) -> None:
-    """Refuse text in numeric columns, text columns unless allowed, and empty cells."""
+    """Refuse text in numeric columns, text columns unless allowed, and empty cells.
+
+    A column of numbers stored as text (or as Decimal objects, from Parquet) is
+    turned into numbers in ``df``.
+    """
     pd = _pandas()
+    if len(df) == 0:
+        raise DataError(f"{path}: the table has a header but no rows")
     for col in df.columns:
         s = df[col]
         if options.allow_text and col in options.text_columns:
             continue  # text by the model's word; empty cells are a level of their own
+        if pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_timedelta64_dtype(s):
+            raise DataError(
+                f"{path}: column {col!r} holds dates or times; the model takes numbers and "
+                f"text: read the file as a series with --timestamp-column {col}, or leave the "
+                f"column out with --drop-columns {col}"
+            )
         if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
-            bad = s.isna().to_numpy()
+            values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            bad = ~np.isfinite(values)
             if bad.any():
                 row = int(np.flatnonzero(bad)[0]) + row_offset + 1
                 raise DataError(
                     f"{path}: column {col!r} has {int(bad.sum())} missing value(s) (empty, NA, "
-                    f"n/a...), first in data row {row}; fill or drop them"
+                    f"n/a...) or infinities, first in data row {row}; fill or drop them"
                 )
             continue
+        if not s.notna().any():
+            raise DataError(
+                f"{path}: column {col!r} is empty in data rows {row_offset + 1}-"
+                f"{row_offset + len(s)}; fill it or leave it out with --drop-columns {col}"
+            )
         num = pd.to_numeric(s, errors="coerce")
         text = s.notna().to_numpy() & num.isna().to_numpy()
-        if text.mean() <= 0.5 and s.notna().any():
+        if not text.any() and s.notna().all():
+            df[col] = num.astype(np.float64)  # numbers stored as text or Decimal
+            continue
+        if text.mean() <= 0.5:
             i = int(np.flatnonzero(text | s.isna().to_numpy())[0])
             what = "a missing value" if pd.isna(s.iloc[i]) else f"text {str(s.iloc[i])!r}"
             raise DataError(
@@ -104,6 +125,8 @@ def _dates(s) -> bool:
     """Whether a text column's first values all read as dates or times."""
     pd = _pandas()
     head = s.dropna().head(20).astype(str)
+    if not head.str.contains(r"[-/:]").all():  # "1,5" is a decimal comma, not a date
+        return False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas warns when it has to guess a format
         parsed = pd.to_datetime(head, errors="coerce", format="mixed")
@@ -225,23 +248,31 @@ def read_array(path: str | os.PathLike) -> Dataset:
     A .npz may also hold labels under ``y``.
     """
     path = Path(path)
+    y = None
     try:
         loaded = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as e:
+        if isinstance(loaded, np.lib.npyio.NpzFile):
+            with loaded:
+                keys = list(loaded.keys())
+                if not keys:
+                    raise DataError(f"{path}: the .npz file holds no arrays")
+                data = [k for k in keys if k != "y"] or keys
+                key = next((k for k in ("X", "x", "data") if k in keys), data[0])
+                X = loaded[key]
+                y = loaded["y"] if "y" in keys and key != "y" else None
+        else:
+            X = loaded
+    except DataError:
+        raise
+    except (ValueError, OSError, EOFError) as e:  # e.g. an object array needs pickle
         raise DataError(f"{path}: cannot be read as a numpy file ({e})") from None
-    y = None
-    if isinstance(loaded, np.lib.npyio.NpzFile):
-        with loaded:
-            keys = list(loaded.keys())
-            if not keys:
-                raise DataError(f"{path}: the .npz file holds no arrays")
-            key = next((k for k in ("X", "x", "data") if k in keys), keys[0])
-            X = loaded[key]
-            y = loaded["y"] if "y" in keys and key != "y" else None
-    else:
-        X = loaded
     if X.dtype.kind not in "biuf":
         raise DataError(f"{path}: the array has dtype {X.dtype}; expected numbers")
     if X.ndim < 2:
         raise DataError(f"{path}: expected an array of shape (n_samples, ...), got {X.shape}")
+    if y is not None and (y.ndim != 1 or len(y) != len(X)):
+        raise DataError(
+            f"{path}: 'y' has shape {y.shape}, but the data '{key}' has {len(X)} samples; "
+            "expected one label per sample"
+        )
     return Dataset(X=X, y=y, kind="array", source=str(path))
