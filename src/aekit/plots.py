@@ -162,7 +162,9 @@ def latent_map(Z2: np.ndarray, labels: np.ndarray | None = None, title: str = ""
     ----------
     Z2 : ndarray of shape (n, 2)
     labels : ndarray of shape (n,), optional
-        Class labels (a legend; up to 20 classes) or numbers (a colour bar).
+        Class labels (a legend: the 19 most frequent classes by name when there
+        are more than 20, the rest as "other") or numbers with more than 20
+        values (a colour bar). Rows without a label (None, NaN) are grey.
     title : str
     """
     fig = Figure(figsize=(5.6, 4.6))
@@ -171,17 +173,29 @@ def latent_map(Z2: np.ndarray, labels: np.ndarray | None = None, title: str = ""
         ax.scatter(Z2[:, 0], Z2[:, 1], s=6, alpha=0.6, color=NORMAL)
     else:
         labels = np.asarray(labels)
-        classes = np.unique(labels)
-        if labels.dtype.kind in "fc" and len(classes) > 20:
-            sc = ax.scatter(Z2[:, 0], Z2[:, 1], s=6, c=labels, cmap="viridis", alpha=0.7)
+        missing = np.array([v is None or v != v for v in labels.tolist()], dtype=bool)
+        if missing.any():
+            ax.scatter(Z2[missing, 0], Z2[missing, 1], s=6, alpha=0.5, color="#bbbbbb",
+                       label="no label")  # fmt: skip
+        Zk, known = Z2[~missing], labels[~missing]
+        classes, counts = np.unique(known, return_counts=True)
+        if known.dtype.kind in "fc" and len(classes) > 20:
+            sc = ax.scatter(Zk[:, 0], Zk[:, 1], s=6, c=known, cmap="viridis", alpha=0.7)
             fig.colorbar(sc, ax=ax)
         else:
-            cmap = matplotlib.colormaps["tab20" if len(classes) > 10 else "tab10"]
-            for k, cls in enumerate(classes[:20]):
-                m = labels == cls
-                ax.scatter(Z2[m, 0], Z2[m, 1], s=6, alpha=0.7, color=cmap(k % cmap.N),
+            named = classes
+            if len(classes) > 20:
+                named = classes[np.argsort(-counts, kind="stable")[:19]]
+            cmap = matplotlib.colormaps["tab20" if len(named) > 10 else "tab10"]
+            for k, cls in enumerate(named):
+                m = known == cls
+                ax.scatter(Zk[m, 0], Zk[m, 1], s=6, alpha=0.7, color=cmap(k % cmap.N),
                            label=str(cls))  # fmt: skip
-            ax.legend(fontsize=7, markerscale=2, loc="best", ncol=2 if len(classes) > 10 else 1)
+            rest = ~np.isin(known, named)
+            if rest.any():
+                ax.scatter(Zk[rest, 0], Zk[rest, 1], s=6, alpha=0.5, color="#666666",
+                           label=f"other ({len(classes) - len(named)} classes)")  # fmt: skip
+            ax.legend(fontsize=7, markerscale=2, loc="best", ncol=2 if len(named) > 10 else 1)
     ax.set_title(title, fontsize=10)
     ax.set_xticks([])
     ax.set_yticks([])

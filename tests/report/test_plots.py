@@ -54,3 +54,17 @@ def test_flagged_spans_include_a_run_at_the_end():
 
     assert runs(np.array([0, 1, 1, 0, 1])) == [(1, 3), (4, 5)]
     assert runs(np.zeros(3)) == []
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [np.arange(60) % 30, np.array([f"c{i % 30}" for i in range(60)]),
+     np.r_[np.arange(30) % 3, [np.nan] * 30], np.array(["a", "b", None] * 20, dtype=object)],
+)  # fmt: skip
+def test_latent_map_draws_every_point(labels):
+    fig = plots.latent_map(np.random.default_rng(0).normal(size=(60, 2)), labels)
+    ax = fig.axes[0]
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 60
+    names = [t.get_text() for t in ax.get_legend().get_texts()]
+    many = len(set(map(str, labels))) >= 30
+    assert ("other (11 classes)" in names) == many and len(names) <= 21

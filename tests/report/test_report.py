@@ -36,6 +36,25 @@ def test_autoencoder_report_on_digits(digits, tmp_path):
     assert_self_contained(html)
 
 
+@pytest.mark.parametrize("n, method", [(2, "pca"), (5, "tsne")])
+def test_latent_map_of_very_few_rows(digits, n, method):
+    X, y = digits
+    ae = aekit.AutoEncoder(latent_dim=4, epochs=1, random_state=0).fit(X[:100])
+    html = Report().add_estimator(ae, X[:n], y[:n], latent_map=method).to_html()
+    assert "Latent map" in titles(html)
+    assert ("too few for a map" in html) == (n < 3)
+
+
+def test_series_windows_are_drawn_as_lines_not_images():
+    from aekit.readers import sliding_windows
+
+    W = sliding_windows(np.sin(np.arange(800) / 5)[:, None], 16, 4)  # (n, 1, 16)
+    vae = aekit.VAE(architecture="conv1d", latent_dim=3, epochs=2, random_state=0).fit(W)
+    html = Report().add_estimator(vae, W[:40]).to_html()
+    assert 'alt="reconstructed rows"' in html and 'alt="reconstructed images"' not in html
+    assert "Samples" in titles(html) and 'alt="samples"' not in html  # a table of values
+
+
 def test_conditional_vae_report_has_samples_per_class(digits, tmp_path):
     X, y = digits
     images = X[:600].reshape(-1, 8, 8)

@@ -18,6 +18,11 @@ def _is_conditional(ae: Any) -> bool:
     return bool(len(getattr(ae, "classes_", ())))
 
 
+def _windows(ae: Any) -> bool:
+    cfg = getattr(getattr(ae, "module_", None), "config", None)
+    return getattr(cfg, "architecture", None) == "conv1d"
+
+
 def as_images(X: np.ndarray, image_shape: tuple[int, ...] | None) -> np.ndarray | None:
     """Rows as images ``(n, H, W)`` / ``(n, C, H, W)``, or None when they are not images."""
     X = np.asarray(X, dtype=float)
@@ -47,6 +52,8 @@ def reconstruction_section(
         "worst row error": float(err.max()),
     })  # fmt: skip
     imgs, recs = as_images(Xn, image_shape), as_images(X_hat, image_shape)
+    if _windows(ae):  # series windows (n, channels, length) read better as lines
+        imgs = recs = None
     n = min(GRID, len(Xn))
     if imgs is not None:
         grid = np.concatenate([imgs[:n], recs[:n]])
@@ -60,7 +67,8 @@ def reconstruction_section(
         s.figure(plots.to_png(fig), alt="worst reconstructions",
                  caption="The worst-reconstructed rows, with their error.")  # fmt: skip
     else:
-        fig = plots.reconstruction_profiles(Xn, X_hat.reshape(len(Xn), -1), feature_names)
+        flat = Xn.reshape(len(Xn), -1)
+        fig = plots.reconstruction_profiles(flat, X_hat.reshape(len(Xn), -1), feature_names)
         s.figure(plots.to_png(fig), alt="reconstructed rows",
                  caption="Original and reconstructed values of the first rows.")  # fmt: skip
     return err
@@ -69,12 +77,16 @@ def reconstruction_section(
 def latent_section(doc: Document, ae: Any, X: Any, y: Any, method: str, seed: int) -> None:
     """2-D map of the codes, coloured by label when labels are given."""
     Z = ae.transform(X, y)  # y is used only by a conditional VAE
+    if len(Z) < 3:
+        doc.section("Latent map").note(f"{len(Z)} row(s): too few for a map.")
+        return
     if Z.shape[1] == 2:
         Z2, how = Z, "the 2-D code itself"
     elif method == "tsne":
         from sklearn.manifold import TSNE
 
-        perplexity = float(min(30, max(5, (len(Z) - 1) // 4)))
+        # t-SNE needs a perplexity below the number of rows.
+        perplexity = float(min(30, max(5, (len(Z) - 1) // 4), len(Z) - 1))
         Z2 = TSNE(2, perplexity=perplexity, random_state=seed, init="pca").fit_transform(Z)
         how = f"t-SNE of the {Z.shape[1]}-D codes"
     else:
@@ -129,6 +141,8 @@ def samples_section(
         draws = vae.sample(n, random_state=seed)
         caption, ncols, row_titles = "Decoded draws from the prior N(0, I).", GRID, None
     imgs = as_images(draws.reshape(len(draws), -1) if draws.ndim == 2 else draws, image_shape)
+    if _windows(vae):
+        imgs, draws = None, draws.reshape(len(draws), -1)
     if imgs is not None:
         grid = plots.image_grid(imgs, ncols=ncols, row_titles=row_titles)
         s.figure(plots.to_png(grid), alt="samples", caption=caption)
