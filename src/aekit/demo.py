@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import numbers
 import os
 import time
 from collections.abc import Iterator
@@ -151,6 +152,19 @@ def run_demo(
     from aekit import AnomalyDetector, AutoEncoder
     from aekit.report import Report
 
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, numbers.Integral) or not (
+        1 <= latent_dim <= 64
+    ):
+        raise ValueError(
+            f"latent_dim must be an integer from 1 to 64 (the digits have 64 pixels), "
+            f"got {latent_dim!r}"
+        )
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out}: exists and is not a folder; give a folder for report.html")
+    out.mkdir(parents=True, exist_ok=True)  # before training, so a bad path fails at once
     start = time.perf_counter()
     X, y = load_digits(return_X_y=True)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, stratify=y,
@@ -208,6 +222,6 @@ def run_demo(
                           heading="Anomaly detection: held-out digits and corrupted copies",
                           random_state=random_state,
                           source="held-out digits (label 0) and corrupted ones (label 1)")
-        result.report = rep.save(Path(out_dir) / "report.html")
+        result.report = rep.save(out / "report.html")
     result.seconds = time.perf_counter() - start
     return result

@@ -201,3 +201,12 @@ def test_the_real_process_exit_code_and_one_line(files, tmp_path):
              env={**os.environ, "PYTHONWARNINGS": "ignore"})
     assert r.returncode == DATA_ERROR
     assert r.stderr.strip().count("\n") == 0 and "nope.aekit" in r.stderr
+
+
+def test_demo_checks_its_options_before_training(aekit, tmp_path):
+    (tmp_path / "taken").write_text("a file, not a folder")
+    r = aekit("-q", "demo", "-o", tmp_path / "taken")
+    assert r.code == DATA_ERROR and "is not a folder" in one_error_line(r)
+    r = aekit("-q", "demo", "-o", tmp_path / "d", "--latent-dim", "100")
+    assert r.code == DATA_ERROR and "from 1 to 64" in one_error_line(r)
+    assert aekit("demo", "--epochs", "0").code == USAGE_ERROR

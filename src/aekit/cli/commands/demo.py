@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from aekit.cli._options import positive_int
+
 NAME = "demo"
 ORDER = 10
 HELP = "train on the bundled digits, compare with PCA, detect anomalies, write a report"
@@ -21,9 +23,9 @@ example:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", default="aekit-demo", metavar="FOLDER",
                         help="folder for report.html (default: aekit-demo)")
-    parser.add_argument("--latent-dim", type=int, default=8, metavar="N",
-                        help="code size, and PCA components (default: 8)")
-    parser.add_argument("--epochs", type=int, default=100,
+    parser.add_argument("--latent-dim", type=positive_int, default=8, metavar="N",
+                        help="code size, and PCA components: 1 to 64 (default: 8)")
+    parser.add_argument("--epochs", type=positive_int, default=100,
                         help="maximum epochs of the autoencoder (default: 100)")
 
 
