@@ -109,11 +109,33 @@ def test_use_before_fit_raises_not_fitted(table):
         (dict(optimizer="sgd"), "optimizer must be one of"),
         (dict(validation_fraction=1.0), "invalid validation_fraction"),
         (dict(loss="bce", scaler="standard"), "loss='bce' needs"),
+        (dict(output="sigmoid", scaler="standard"), r"output='sigmoid' gives values in \[0, 1\]"),
+        (dict(dropout=1.0), r"dropout must be in \[0, 1\)"),
+        (dict(dropout=-0.1), r"dropout must be in \[0, 1\)"),
+        (dict(latent_dim=2.5), "latent_dim must be an integer"),
+        (dict(hidden=16), "hidden must be 'auto' or a tuple"),
     ],
 )
 def test_bad_parameters_name_the_parameter(table, params, message):
     with pytest.raises(ValueError, match=message):
         AutoEncoder(**{**TINY, **params}).fit(table)
+
+
+def test_bce_on_min_max_scaled_data_despite_rounding():
+    # Min-max scaling can round the largest value to 1 + 2e-16 (some of these seeds do).
+    for seed in range(20):
+        X = np.random.default_rng(seed).normal(size=(40, 6))
+        ae = AutoEncoder(loss="bce", scaler="minmax", epochs=1, random_state=0).fit(X)
+        assert ae.module_.config.output == "sigmoid"
+
+
+def test_without_early_stopping_the_last_epoch_is_kept():
+    X = np.random.default_rng(0).normal(size=(60, 5))
+    # lr=0.3: the validation loss is lowest in epoch 4, but epoch 6's weights are kept.
+    ae = AutoEncoder(latent_dim=2, hidden=(8,), epochs=6, patience=None, lr=0.3,
+                     random_state=0).fit(X)  # fmt: skip
+    assert ae.n_epochs_ == 6 and ae.best_epoch_ == 6
+    assert min(ae.history_["val_loss"]) < ae.history_["val_loss"][-1]
 
 
 def test_vae_labels_must_match_the_rows(table):

@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 #: Rows per forward pass at inference: large enough to keep the BLAS busy,
 #: small enough to bound memory when scoring millions of rows.
 INFERENCE_BATCH = 16384
+#: How far outside [0, 1] (scaled) data may lie and still count as in [0, 1].
+UNIT_TOL = 1e-6
 
 
 def default_hidden(architecture: str, input_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -126,14 +128,26 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
                 f"architecture must be 'auto' or one of {ARCHITECTURES}, got {self.architecture!r}"
             )
         shape = sample_shape(X, arch)
+        if self.hidden != "auto" and not isinstance(self.hidden, (tuple, list)):
+            raise ValueError(
+                f"hidden must be 'auto' or a tuple of layer sizes, e.g. (64, 32), "
+                f"got {self.hidden!r}"
+            )
         hidden = default_hidden(arch, shape) if self.hidden == "auto" else tuple(self.hidden)
-        in_unit = X.min() >= 0 and X.max() <= 1
+        # A tolerance: min-max scaling can round the largest value to 1 + 2e-16.
+        lo, hi = float(X.min()), float(X.max())
+        in_unit = lo >= -UNIT_TOL and hi <= 1 + UNIT_TOL
         output = self.output
         if output == "auto":
             output = "sigmoid" if in_unit else "linear"
         if self.loss == "bce" and not in_unit:
             raise ValueError(
                 "loss='bce' needs (scaled) data in [0, 1]; use scaler='minmax' or loss='mse'"
+            )
+        if output == "sigmoid" and not in_unit:
+            raise ValueError(
+                f"output='sigmoid' gives values in [0, 1], but the (scaled) data go from "
+                f"{lo:.4g} to {hi:.4g}; use scaler='minmax' or output='linear'"
             )
         return ModelConfig(
             input_shape=shape,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass
 
 import torch
@@ -85,8 +86,15 @@ class ModelConfig:
             raise ValueError(
                 "a spatial code (latent_dim='spatial') is only for conv autoencoders"
             )
-        if self.latent_dim is not None and self.latent_dim < 1:
-            raise ValueError(f"latent_dim must be >= 1, got {self.latent_dim}")
+        lat = self.latent_dim
+        if lat is not None and (isinstance(lat, bool) or not isinstance(lat, numbers.Integral)):
+            raise ValueError(
+                f"latent_dim must be an integer >= 1, 'auto' or 'spatial', got {lat!r}"
+            )
+        if lat is not None and lat < 1:
+            raise ValueError(f"latent_dim must be >= 1, got {lat}")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
         if self.latent_dim is None and self.n_classes:
             raise ValueError("a conditional model needs an integer latent_dim")
 

@@ -105,7 +105,11 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
-    """What :func:`train` returns: per-epoch history of every term, and the best epoch."""
+    """What :func:`train` returns: per-epoch history of every term, and the epoch kept.
+
+    ``best_epoch`` is the epoch whose weights the model holds at the end: the
+    best monitored one with early stopping (``patience``), else the last.
+    """
 
     history: dict[str, list[float]] = field(default_factory=dict)
     best_epoch: int = 0
@@ -334,4 +338,6 @@ def train(
         release_memory()
     if cfg.patience is not None and best_state is not None:
         model.load_state_dict(best_state)
+    else:
+        result.best_epoch = result.n_epochs  # no early stopping: the last weights are kept
     return result
