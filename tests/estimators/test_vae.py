@@ -100,3 +100,20 @@ def test_kl_warmup_starts_from_a_plain_autoencoder(digits):
     cold = VAE(latent_dim=4, epochs=6, patience=None, random_state=0).fit(X)
     # with no KL pressure at first, the posterior drifts further from the prior
     assert warm.history_["kl"][0] > cold.history_["kl"][0]
+
+
+def test_warm_start_keeps_the_label_input_it_was_trained_with():
+    X = np.random.default_rng(0).random((60, 6))
+    y = np.array(list("abc") * 20)
+    plain = VAE(latent_dim=2, epochs=1, warm_start=True, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="fitted without labels"):
+        plain.fit(X, y)
+    assert len(plain.classes_) == 0
+    cond = VAE(latent_dim=2, epochs=1, warm_start=True, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="fitted with labels: pass y again"):
+        cond.fit(X)
+    with pytest.raises(ValueError, match=r"labels not seen in the first fit: \['q'\]"):
+        cond.fit(X, np.array(list("abq") * 20))
+    assert list(cond.classes_) == ["a", "b", "c"] and cond.transform(X[:2], y[:2]).shape == (2, 2)
+    cond.fit(X, np.array(list("ab") * 30))  # a subset of the known labels is fine
+    assert list(cond.classes_) == ["a", "b", "c"]

@@ -129,12 +129,31 @@ class VAE(AutoEncoder):
         -------
         self
         """
+        warm = self.warm_start and hasattr(self, "module_")
+        known = np.asarray(getattr(self, "classes_", ()))
+        if warm and (y is None) != (len(known) == 0):
+            # Checked before anything changes: the trained network has (or lacks)
+            # a label input, which a further fit cannot add or take away.
+            raise ValueError(
+                "warm_start continues the trained network, which was fitted "
+                + ("with labels: pass y again" if len(known) else "without labels: fit a new VAE")
+            )
         if y is None:
             self.classes_ = np.array([])
             return self._fit(X)
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
-        enc = LabelEncoder().fit(y)
+        if warm:
+            new = np.setdiff1d(np.unique(y), known)
+            if len(new):
+                raise ValueError(
+                    f"warm_start: labels not seen in the first fit: {new.tolist()[:10]}; "
+                    f"the network knows {known.tolist()[:10]}"
+                )
+            enc = LabelEncoder()
+            enc.classes_ = known
+        else:
+            enc = LabelEncoder().fit(y)
         self.classes_ = enc.classes_
         return self._fit(X, enc.transform(y), len(self.classes_))
 
