@@ -51,6 +51,8 @@ def default_space(trial, estimator: BaseAutoEncoder, X: np.ndarray) -> dict:
     too when the estimator leaves it open (None or 'auto'). A fixed integer
     ``latent_dim`` is kept: the reconstruction error always prefers a larger
     code, so searching it only makes sense within bounds the user chooses.
+    Any of the others that the estimator sets away from its class default is
+    kept too (``AutoEncoder(hidden=(8,))`` searches everything but ``hidden``).
 
     Parameters
     ----------
@@ -87,7 +89,17 @@ def default_space(trial, estimator: BaseAutoEncoder, X: np.ndarray) -> dict:
     params["weight_decay"] = trial.suggest_float("weight_decay", 1e-7, 1e-3, log=True)
     params["activation"] = trial.suggest_categorical("activation", ("relu", "elu", "silu"))
     params["noise"] = trial.suggest_float("noise", 0.0, 0.3)
-    return params
+    # What the user set is not searched (suggested above all the same, so that
+    # every trial draws the same sequence and the sampler stays reproducible).
+    defaults = type(estimator)().get_params()
+    mine = estimator.get_params()
+    return {k: v for k, v in params.items() if k == "latent_dim" or _same(mine[k], defaults[k])}
+
+
+def _same(a: Any, b: Any) -> bool:
+    return (tuple(a) == tuple(b)) if isinstance(a, (list, tuple)) and isinstance(
+        b, (list, tuple)
+    ) else bool(a == b)
 
 
 def _suggest(trial, name: str, dist) -> Any:
@@ -215,6 +227,8 @@ def tune(
         raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction}")
     if n_trials is None and timeout is None:
         raise ValueError("give n_trials or timeout (or both); otherwise the search never ends")
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     seed = (
         None if random_state is None else int(check_random_state(random_state).randint(2**31 - 1))
     )

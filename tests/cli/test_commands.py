@@ -244,9 +244,11 @@ def test_report_command_writes_a_self_contained_file(aekit, models, files, tmp_p
 def test_tune_saves_the_best_model(aekit, files, tmp_path):
     m = tmp_path / "tuned.aekit"
     r = aekit("tune", files["csv"], "-o", m, "--n-trials", "2", "--epochs", "2",
-              "--drop-columns", "id,label", "--latent-dim", "2")
+              "--drop-columns", "id,label", "--latent-dim", "2", "--hidden", "8", "--lr", "0.02")
     assert r.code == 0, r.err
-    assert "2 trials" in r.err and aekit_load(m).latent_dim_ == 2
+    tuned = aekit_load(m)
+    assert "2 trials" in r.err and tuned.latent_dim_ == 2
+    assert tuned.hidden == (8,) and tuned.lr == 0.02  # given options are not searched
 
 
 def test_demo_command_passes_options_to_run_demo(aekit, monkeypatch, tmp_path):
@@ -265,3 +267,17 @@ def test_demo_command_passes_options_to_run_demo(aekit, monkeypatch, tmp_path):
     assert r.code == 0 and r.out.strip() == "SUMMARY"
     assert seen["random_state"] == 3 and seen["epochs"] == 7 and seen["device"] == "cpu"
     assert str(seen["out_dir"]) == str(tmp_path)
+
+
+def test_images_of_another_range_are_written_scaled_not_white(aekit, tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "wide.npy", rng.uniform(0, 255, size=(20, 6, 6)).astype(np.float32))
+    m = tmp_path / "wide.aekit"
+    assert aekit("-q", "fit", tmp_path / "wide.npy", "-o", m, "--epochs", "2").code == 0
+    out = tmp_path / "rec"
+    assert aekit("-q", "reconstruct", m, tmp_path / "wide.npy", "-o", out).code == 0
+    pixels = np.stack([np.asarray(Image.open(p)) for p in sorted(out.glob("*.png"))])
+    assert len(pixels) == 20 and pixels.min() == 0 and pixels.max() == 255
+    assert 0.1 < (pixels > 127).mean() < 0.9  # not all white

@@ -37,6 +37,15 @@ def test_default_search_returns_the_best_estimator_refit_on_all_rows(X):
     assert 0 < study.best_value < np.var(X, axis=0).sum() / X.shape[1] * 2
 
 
+def test_parameters_the_user_set_are_kept(X):
+    template = AutoEncoder(latent_dim=4, hidden=(8,), lr=0.05, noise=0.5, **FAST)
+    best, study = aekit.tune(template, X, n_trials=2, random_state=0)
+    for t in study.trials:
+        assert not {"hidden", "lr", "noise"} & set(t.user_attrs["params"])
+        assert {"batch_size", "dropout"} <= set(t.user_attrs["params"])
+    assert best.hidden == (8,) and best.lr == 0.05 and best.noise == 0.5
+
+
 def test_open_latent_dim_is_searched(X):
     _, study = aekit.tune(VAE(**FAST), X, n_trials=2, random_state=0)
     assert all("latent_dim" in t.user_attrs["params"] for t in study.trials)
@@ -121,6 +130,8 @@ def test_bad_arguments(X):
         aekit.tune(AutoEncoder(), X, study=optuna.create_study(direction="maximize"))
     with pytest.raises(ValueError, match="n_trials or timeout"):
         aekit.tune(AutoEncoder(), X, n_trials=None)
+    with pytest.raises(ValueError, match="timeout must be a positive"):
+        aekit.tune(AutoEncoder(), X, timeout=0)
 
 
 def test_missing_optuna_says_how_to_install_it(X, monkeypatch):

@@ -67,9 +67,12 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
 
 
 def write_images(images, names, folder: str) -> None:
-    """Write ``(n, H, W)`` / ``(n, C, H, W)`` arrays in [0, 1] as PNG files under ``folder``.
+    """Write ``(n, H, W)`` / ``(n, C, H, W)`` arrays as 8-bit PNG files under ``folder``.
 
-    Values outside [0, 1] are clipped (images read from files are in [0, 1]).
+    Values in [0, 1] (images read from files), give or take a tenth, are
+    written as they are, clipped to [0, 1]; anything else (a model trained on
+    0-255 or 0-16 pixels) is min-max scaled over all the images together, so
+    that they stay comparable, instead of clipped to white.
     """
     import numpy as np
     from PIL import Image
@@ -78,6 +81,9 @@ def write_images(images, names, folder: str) -> None:
     arr = np.asarray(images, dtype=float)
     if arr.ndim == 4:
         arr = arr[:, 0] if arr.shape[1] == 1 else np.moveaxis(arr, 1, -1)
+    lo, hi = float(arr.min()), float(arr.max())
+    if not (lo >= -0.1 and hi <= 1.1):
+        arr = (arr - lo) / max(hi - lo, 1e-12)
     arr = (np.clip(arr, 0.0, 1.0) * 255).round().astype(np.uint8)
     for a, name in zip(arr, names):
         path = out / Path(str(name)).with_suffix(".png")

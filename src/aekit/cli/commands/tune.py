@@ -18,7 +18,10 @@ all of DATA. Needs Optuna (pip install 'aekit[tune]').
 
 examples:
   aekit tune data.csv -o best.aekit --n-trials 30
-  aekit tune data.csv -o best.aekit --timeout 600 --latent-dim 8"""
+  aekit tune data.csv -o best.aekit --timeout 600 --latent-dim 8
+
+Model options given here (--hidden, --lr, --batch-size, --noise, --model dae...)
+are kept fixed; the search covers the others."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,8 +64,13 @@ def run(args: argparse.Namespace) -> int:
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the bar and the summary say enough
     bar = not args.quiet and sys.stderr.isatty()
-    best, study = tune(template, X, y, n_trials=args.n_trials, timeout=args.timeout,
-                       random_state=args.seed, show_progress_bar=bar)  # fmt: skip
+    try:
+        best, study = tune(template, X, y, n_trials=args.n_trials, timeout=args.timeout,
+                           random_state=args.seed, show_progress_bar=bar)  # fmt: skip
+    except RuntimeError as e:
+        if str(e).startswith("no trial completed"):  # the budget, not a bug
+            raise CLIError(str(e)) from None
+        raise
     save(best, args.output)
     params = study.best_trial.user_attrs.get("params", study.best_trial.params)
     shown = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
