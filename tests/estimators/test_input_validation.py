@@ -114,6 +114,7 @@ def test_use_before_fit_raises_not_fitted(table):
         (dict(dropout=-0.1), r"dropout must be in \[0, 1\)"),
         (dict(latent_dim=2.5), "latent_dim must be an integer"),
         (dict(hidden=16), "hidden must be 'auto' or a tuple"),
+        (dict(batch_size=1, batch_norm=True), "batch_norm needs batches of at least 2"),
     ],
 )
 def test_bad_parameters_name_the_parameter(table, params, message):
@@ -127,6 +128,12 @@ def test_bce_on_min_max_scaled_data_despite_rounding():
         X = np.random.default_rng(seed).normal(size=(40, 6))
         ae = AutoEncoder(loss="bce", scaler="minmax", epochs=1, random_state=0).fit(X)
         assert ae.module_.config.output == "sigmoid"
+
+
+def test_saving_into_a_missing_folder_names_the_folder(table, tmp_path):
+    ae = AutoEncoder(**TINY).fit(table)
+    with pytest.raises(FileNotFoundError, match="folder to save the model in does not exist"):
+        ae.save(tmp_path / "no" / "such" / "m.aekit")
 
 
 def test_without_early_stopping_the_last_epoch_is_kept():

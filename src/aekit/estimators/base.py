@@ -106,6 +106,8 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         batch = self.batch_size
         if isinstance(batch, str) and batch != "auto":
             raise ValueError(f"batch_size must be 'auto' or an int >= 1, got {batch!r}")
+        if batch == 1 and self.batch_norm:
+            raise ValueError("batch_norm needs batches of at least 2 rows; batch_size is 1")
         return TrainConfig(
             epochs=self.epochs,
             batch_size=default_batch_size(n_samples) if batch == "auto" else batch,

@@ -8,6 +8,7 @@ with ``json`` and ``safetensors`` (neither can run code).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -80,6 +81,10 @@ def write(path: str | os.PathLike, config: dict, tensors: dict[str, torch.Tensor
         "members": {name: {"sha256": _sha256(b), "size": len(b)} for name, b in members.items()},
     }
     members[METADATA] = json.dumps(meta, indent=1, allow_nan=False).encode()
+    if not path.parent.is_dir():
+        raise FileNotFoundError(
+            errno.ENOENT, "the folder to save the model in does not exist", str(path.parent)
+        )
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w") as zf:
