@@ -154,3 +154,12 @@ def test_vae_labels_must_match_the_rows(table):
         vae.transform(table[:2], y=[7, 7])
     with pytest.raises(ValueError, match="pass the class labels"):
         vae.inverse_transform(np.zeros((2, 2)))
+
+
+def test_conv1d_windows_scale_alike_with_or_without_the_channel_axis():
+    X = np.random.default_rng(0).normal(size=(100, 16)) * 3 + 5
+    flat = AutoEncoder(architecture="conv1d", latent_dim=2, epochs=2, random_state=0).fit(X)
+    chan = AutoEncoder(architecture="conv1d", latent_dim=2, epochs=2, random_state=0)
+    chan.fit(X[:, None, :])
+    assert not flat.scaler_.per_feature  # one scale for all steps, as for (n, 1, L)
+    np.testing.assert_allclose(flat.transform(X), chan.transform(X[:, None, :]), rtol=1e-6)

@@ -78,17 +78,20 @@ class Scaling:
         return float(per.sum() if self.per_feature else per[0] * n_features)
 
 
-def choose_scaling(scaler: str | None, X: np.ndarray) -> Scaling | None:
+def choose_scaling(scaler: str | None, X: np.ndarray, table: bool | None = None) -> Scaling | None:
     """Build the scaling for ``scaler``, resolving ``'auto'`` from the data.
 
     ``'auto'``: none when every value already lies in ``[0, 1]``; a global
-    min-max for images; per-column standardisation for tables.
+    min-max for images and series windows; per-column standardisation for
+    tables. ``table`` says whether ``X`` is a table (default: when it is 2-D);
+    conv1d windows given as ``(n, length)`` are not, so they scale like the
+    same windows given as ``(n, 1, length)``.
     """
     if scaler not in SCALERS:
         raise ValueError(f"scaler must be one of {SCALERS}, got {scaler!r}")
     if scaler is None:
         return None
-    per_feature = X.ndim == 2
+    per_feature = X.ndim == 2 if table is None else table
     if scaler == "auto":
         if X.min() >= 0 and X.max() <= 1:
             return None

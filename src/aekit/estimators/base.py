@@ -231,7 +231,8 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         X = self._validate(X, reset=not warm)
         if not warm:
             self.input_shape_ = X.shape[1:]
-            self.scaler_: Scaling | None = choose_scaling(self.scaler, X)
+            table = X.ndim == 2 and resolve_architecture(self.architecture, X) == "dense"
+            self.scaler_: Scaling | None = choose_scaling(self.scaler, X, table)
             if self.scaler_ is not None:
                 self.scaler_.fit(X)
         Xs = self._scaled(X)
