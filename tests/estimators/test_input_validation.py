@@ -115,6 +115,7 @@ def test_use_before_fit_raises_not_fitted(table):
         (dict(latent_dim=2.5), "latent_dim must be an integer"),
         (dict(hidden=16), "hidden must be 'auto' or a tuple"),
         (dict(batch_size=1, batch_norm=True), "batch_norm needs batches of at least 2"),
+        (dict(noise=1.5, noise_type="masking"), "share of values corrupted .* at most 1"),
     ],
 )
 def test_bad_parameters_name_the_parameter(table, params, message):

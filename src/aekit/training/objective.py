@@ -70,6 +70,11 @@ class Objective:
         for name in ("noise", "sparsity", "contractive", "beta", "kl_warmup"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.noise_type != "gaussian" and self.noise > 1:
+            raise ValueError(
+                f"noise is the share of values corrupted for noise_type={self.noise_type!r}: "
+                f"at most 1, got {self.noise}"
+            )
 
     def reconstruction(
         self, model: AutoEncoderModule, logits: torch.Tensor, x: torch.Tensor,
