@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
@@ -164,3 +166,12 @@ def test_conv1d_windows_scale_alike_with_or_without_the_channel_axis():
     chan.fit(X[:, None, :])
     assert not flat.scaler_.per_feature  # one scale for all steps, as for (n, 1, L)
     np.testing.assert_allclose(flat.transform(X), chan.transform(X[:, None, :]), rtol=1e-6)
+
+
+def test_channels_last_images_get_a_warning():
+    X = np.random.default_rng(0).random((20, 8, 8, 3)).astype(np.float32)
+    with pytest.warns(UserWarning, match=r"channels-last .* np\.moveaxis\(X, -1, 1\)"):
+        AutoEncoder(epochs=1, latent_dim=2, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (n, C, H, W) as expected: no warning
+        AutoEncoder(epochs=1, latent_dim=2, random_state=0).fit(np.moveaxis(X, -1, 1))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -29,6 +31,17 @@ def sample_shape(X: np.ndarray, architecture: str) -> tuple[int, ...]:
             f"conv2d expects images (n, H, W) or (n, C, H, W), got array of shape {X.shape}"
         )
     return (1, *rest) if len(rest) == 2 else tuple(rest)
+
+
+def warn_channels_last(shape: tuple[int, ...]) -> None:
+    """Warn when 4-D images look channels-last ``(n, H, W, C)``; they are read as (n, C, H, W)."""
+    if len(shape) == 4 and shape[-1] in (1, 3, 4) and shape[1] not in (1, 3, 4):
+        warnings.warn(
+            f"X has shape {tuple(shape)}, which looks like channels-last images (n, H, W, C); "
+            "4-D images are read as (n, C, H, W): pass np.moveaxis(X, -1, 1)",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def resolve_architecture(architecture: str, X: np.ndarray) -> str:

@@ -23,6 +23,7 @@ from aekit.estimators._data import (
     resolve_architecture,
     sample_shape,
     to_tensor,
+    warn_channels_last,
 )
 from aekit.nn.augment import Augmentation
 from aekit.nn.model import ARCHITECTURES, AutoEncoderModule, ModelConfig
@@ -230,6 +231,7 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         warm = self.warm_start and hasattr(self, "module_")
         X = self._validate(X, reset=not warm)
         if not warm:
+            warn_channels_last(X.shape)
             self.input_shape_ = X.shape[1:]
             table = X.ndim == 2 and resolve_architecture(self.architecture, X) == "dense"
             self.scaler_: Scaling | None = choose_scaling(self.scaler, X, table)
