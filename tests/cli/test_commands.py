@@ -191,6 +191,9 @@ def test_series_windows_with_a_conv1d_autoencoder(aekit, files, tmp_path):
               "--timestamp-column", "timestamp", "-o", report)  # fmt: skip
     assert r.code == 0, r.err
     assert report.stat().st_size > 0
+    r = aekit("report", m, files["series"], "--label-column", "is_anomaly",
+              "--timestamp-column", "timestamp", "-o", report)  # fmt: skip
+    assert r.code == 0 and "--label-column is_anomaly is left out of the features" in r.err
 
 
 def test_image_folder_encode_reconstruct_score(aekit, models, files, tmp_path):

@@ -46,6 +46,9 @@ def run(args: argparse.Namespace) -> int:
     if is_window_model(model):
         X, _, _ = autoencoder_input(args, model)
         data_y, index = None, None
+        if args.label_column is not None:
+            say(args, f"note: --label-column {args.label_column} is left out of the features "
+                "and not used: a window model's rows are windows, which have no single label")
     else:
         X, data = read_for_model(args, model, args.data)
         data_y, index = data.y, data.index
