@@ -237,6 +237,8 @@ def test_report_command_writes_a_self_contained_file(aekit, models, files, tmp_p
     r = aekit("report", models["ae"], files["test_csv"], "-o", out, "--label-column", "label",
               "--train", files["csv"])
     assert r.code == 0, r.err
+    for f in (files["test_csv"], files["csv"]):  # each note says which file it is about
+        assert f"{f}: columns not used by the model are left out: id" in r.err
     html = out.read_text()
     assert html.count("data:image/png;base64,") >= 4  # loss, rows, latent map, PCA
     for title in ("Training", "Reconstructions", "Latent map", "Comparison with PCA"):

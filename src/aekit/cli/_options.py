@@ -234,7 +234,8 @@ def match_model(model: Any, data, args: argparse.Namespace):
 
             X, extra = check_columns(X, names, data.source)
             if extra:
-                say(args, f"note: columns not used by the model are left out: {', '.join(extra)}")
+                say(args, f"note: {data.source}: columns not used by the model are left "
+                    f"out: {', '.join(extra)}")
             return X
         X = X.to_numpy(dtype=float)
     expected = getattr(model, "n_features_in_", None)
