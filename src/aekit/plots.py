@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 #: Colours of normal rows, anomalies and flags, used consistently across figures.
@@ -173,7 +174,7 @@ def latent_map(Z2: np.ndarray, labels: np.ndarray | None = None, title: str = ""
         ax.scatter(Z2[:, 0], Z2[:, 1], s=6, alpha=0.6, color=NORMAL)
     else:
         labels = np.asarray(labels)
-        missing = np.array([v is None or v != v for v in labels.tolist()], dtype=bool)
+        missing = np.asarray(pd.isna(labels), dtype=bool)  # None, NaN, pd.NA, NaT
         if missing.any():
             ax.scatter(Z2[missing, 0], Z2[missing, 1], s=6, alpha=0.5, color="#bbbbbb",
                        label="no label")  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -141,7 +143,7 @@ def test_images_corrupted_region_found_and_explained():
 def test_uint8_images_and_unit_floats_mean_the_same(tmp_path):
     as_u8 = np.clip(np.round(blobs(60, 3) * 255), 0, 255).astype(np.uint8)
     det = AnomalyDetector(epochs=2, random_state=0).fit(as_u8)
-    assert det.unit_pixels_ and det.pixel_max_ <= 1.0
+    assert det.unit_pixels_ and 0.0 <= det.pixel_range_[0] < det.pixel_range_[1] <= 1.0
     np.testing.assert_allclose(
         det.decision_function(as_u8[:5] / np.float32(255)), det.decision_function(as_u8[:5]),
         rtol=1e-5,
@@ -149,16 +151,33 @@ def test_uint8_images_and_unit_floats_mean_the_same(tmp_path):
     with pytest.raises(ValueError, match=r"one image .* pass X\[None\]"):
         det.decision_function(as_u8[0])
     wide = AnomalyDetector(epochs=2, random_state=0).fit(as_u8.astype(np.float32))
-    with pytest.warns(UserWarning, match="up to 255, but these images lie in"):
-        wide.decision_function(as_u8[:5] / np.float32(255))
+    with pytest.warns(UserWarning, match="up to 255, but these images lie in") as seen:
+        wide.predict(as_u8[:5] / np.float32(255))
+    assert seen[0].filename == __file__  # the warning points at the caller's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # fitted on 0-255 floats: uint8 means the same values
+        np.testing.assert_allclose(
+            wide.decision_function(as_u8[:5]),
+            wide.decision_function(as_u8[:5].astype(np.float32)), rtol=1e-5,
+        )
     det.save(tmp_path / "img.aekit")
     again = aekit.load(tmp_path / "img.aekit")
-    assert again.unit_pixels_ and again.pixel_max_ == det.pixel_max_
+    assert again.unit_pixels_ and again.pixel_range_ == det.pixel_range_
     state, arrays = det._state_to_save()
-    old = {k: v for k, v in state.items() if k not in ("unit_pixels_", "pixel_max_")}
+    old = {k: v for k, v in state.items() if k not in ("unit_pixels_", "pixel_range_")}
     before = AnomalyDetector()
     before._state_from_saved(old, arrays)  # a file from before: uint8 went in unscaled
-    assert not before.unit_pixels_ and before.pixel_max_ is None
+    assert not before.unit_pixels_ and before.pixel_range_ is None
+
+
+def test_channels_last_images_warn_once_with_the_callers_shape():
+    X = np.random.default_rng(0).random((20, 8, 8, 3)).astype(np.float32)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        AnomalyDetector(epochs=1, random_state=0).fit(X)
+    said = [w for w in seen if "channels-last" in str(w.message)]
+    assert len(said) == 1 and "(20, 8, 8, 3)" in str(said[0].message)
+    assert said[0].filename == __file__
 
 
 def test_vae_base_scores_anomalies():
@@ -207,9 +226,10 @@ def test_array_fit_scores_a_frame_by_position(fitted):
 
 def test_conformal_rule_with_too_few_held_out_rows_warns():
     X = manifold(40, 5)
-    with pytest.warns(UserWarning, match="needs at least 9 held-out scores"):
+    with pytest.warns(UserWarning, match="needs at least 9 held-out scores") as seen:
         det = AnomalyDetector(threshold="conformal", epochs=2, n_estimators=1,
                               random_state=0).fit(X)  # fmt: skip
+    assert seen[0].filename == __file__
     assert det.threshold_ == np.inf and not det.predict(X * 100).any()
 
 

@@ -202,6 +202,8 @@ def test_npz_labels_must_match_and_data_is_not_taken_from_y(tmp_path):
     np.savez(tmp_path / "yfirst.npz", y=np.arange(6), images=X)
     d = read_data(tmp_path / "yfirst.npz")
     assert d.X.shape == (6, 4) and d.y.shape == (6,)
+    np.savez(tmp_path / "column.npz", X=X, y=np.arange(6)[:, None])
+    assert read_data(tmp_path / "column.npz").y.shape == (6,)  # a column of labels is fine
     np.savez(tmp_path / "short.npz", X=X, y=np.arange(5))
     with pytest.raises(DataError, match="'y' has shape \\(5,\\).*6 samples"):
         read_data(tmp_path / "short.npz")

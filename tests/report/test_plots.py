@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from aekit import plots
@@ -59,7 +60,8 @@ def test_flagged_spans_include_a_run_at_the_end():
 @pytest.mark.parametrize(
     "labels",
     [np.arange(60) % 30, np.array([f"c{i % 30}" for i in range(60)]),
-     np.r_[np.arange(30) % 3, [np.nan] * 30], np.array(["a", "b", None] * 20, dtype=object)],
+     np.r_[np.arange(30) % 3, [np.nan] * 30], np.array(["a", "b", None] * 20, dtype=object),
+     pd.array(["a", "b", pd.NA] * 20, dtype="string")],
 )  # fmt: skip
 def test_latent_map_draws_every_point(labels):
     fig = plots.latent_map(np.random.default_rng(0).normal(size=(60, 2)), labels)

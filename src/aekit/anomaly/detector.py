@@ -8,6 +8,8 @@ from rows the network never saw.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
@@ -15,7 +17,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from aekit.anomaly.pixels import check_pixel_scale, unit_pixels
+from aekit.anomaly.pixels import UNIT_MAX, check_pixel_scale, unit_pixels
 from aekit.anomaly.scoring import error_scale, squared_errors
 from aekit.anomaly.settings import member_estimators
 from aekit.anomaly.tabular import TABLE_SCALERS, TableEncoder
@@ -26,6 +28,7 @@ from aekit.anomaly.thresholds import (
     conformal_p_values,
     make_threshold,
 )
+from aekit.estimators._data import warn_channels_last
 from aekit.estimators.base import BaseAutoEncoder
 
 BASES = ("autoencoder", "vae")
@@ -111,10 +114,12 @@ class AnomalyDetector(BaseEstimator):
         Per-image shape (images only).
     unit_pixels_ : bool
         Whether ``uint8`` images are divided by 255 on the way in (images only;
-        False in model files from before this was done).
-    pixel_max_ : float or None
-        Largest training pixel value after that; images scored on another
-        scale (0-255 against [0, 1]) get a warning.
+        False in model files from before this was done). At scoring this
+        holds only while the training pixels lie in [0, 1]: a detector fitted
+        on 0-255 floats reads ``uint8`` as the same 0-255 values.
+    pixel_range_ : (float, float) or None
+        Smallest and largest training pixel value after that; images scored
+        on another scale (0-255 against [0, 1]) get a warning.
     n_features_in_ : int
         Columns of a table (for images, scikit-learn's convention: ``X.shape[1]``).
     feature_names_in_ : ndarray of str
@@ -232,12 +237,15 @@ class AnomalyDetector(BaseEstimator):
         if not np.isfinite(arr).all():
             raise ValueError("images contain NaN or infinity")
         if reset:
-            self.unit_pixels_ = True
-        images = unit_pixels(arr) if self.unit_pixels_ else arr.astype(np.float32, copy=False)
+            warn_channels_last(arr.shape)
+            self.unit_pixels_, self.pixel_range_ = True, None
+        fitted = self.pixel_range_
+        divide = self.unit_pixels_ and (fitted is None or fitted[1] <= UNIT_MAX)
+        images = unit_pixels(arr) if divide else arr.astype(np.float32, copy=False)
         if reset:
-            self.pixel_max_ = float(images.max())
+            self.pixel_range_ = (float(images.min()), float(images.max()))
         else:
-            check_pixel_scale(self.pixel_max_, images)
+            check_pixel_scale(fitted, images)
         return images
 
     # -------------------------------------------------------------------- fit
@@ -267,8 +275,11 @@ class AnomalyDetector(BaseEstimator):
         seed = int(rng.randint(2**31 - 1))
         members = member_estimators(self, Z[tr], seed)
         self.estimators_ = []
-        for est in members:
-            self.estimators_.append(est.fit(Z[tr]))
+        with warnings.catch_warnings():
+            # Said once above, with the caller's shape rather than the training split's.
+            warnings.filterwarnings("ignore", message=".*looks like channels-last")
+            for est in members:
+                self.estimators_.append(est.fit(Z[tr]))
         self.estimator_ = self.estimators_[0]
         std = self.standardize
         self.standardize_ = self.input_kind_ == "table" if std == "auto" else bool(std)
@@ -425,7 +436,7 @@ class AnomalyDetector(BaseEstimator):
         else:
             state["image_shape_"] = tuple(int(s) for s in self.image_shape_)
             state["unit_pixels_"] = bool(self.unit_pixels_)
-            state["pixel_max_"] = self.pixel_max_
+            state["pixel_range_"] = self.pixel_range_
         return state, arrays
 
     def _state_from_saved(self, state: dict, arrays: dict[str, np.ndarray]) -> None:
@@ -445,7 +456,10 @@ class AnomalyDetector(BaseEstimator):
             self.image_shape_ = tuple(state["image_shape_"])
             # Files from before: uint8 pixels went in unscaled, no range kept.
             self.unit_pixels_ = bool(state.get("unit_pixels_", False))
-            self.pixel_max_ = state.get("pixel_max_")
+            rng = state.get("pixel_range_")
+            if rng is None and state.get("pixel_max_") is not None:
+                rng = (0.0, state["pixel_max_"])  # written for a while with the top only
+            self.pixel_range_ = None if rng is None else (float(rng[0]), float(rng[1]))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 
 import numpy as np
+
+from aekit._warnings import warn_user
 
 #: Named threshold rules; a real number is a fixed threshold.
 THRESHOLD_RULES = ("contamination", "conformal")
@@ -194,14 +195,12 @@ def make_threshold(
         cut = conformal_threshold(calibration_scores, contamination)
         if cut == math.inf:
             need = math.ceil(1.0 / contamination - 1.0 - 1e-9)
-            warnings.warn(
+            warn_user(
                 f"threshold='conformal' at contamination={contamination} needs at least "
                 f"{need} held-out scores to flag anything, and there are "
                 f"{len(calibration_scores)}: predict() will flag nothing (p-values still "
                 "rank). Give more normal data, a larger calibration_fraction or a larger "
-                "contamination.",
-                UserWarning,
-                stacklevel=3,
+                "contamination."
             )
         return cut
     return float(rule)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import torch
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+from aekit._warnings import warn_user
 
 SCALERS = ("auto", "standard", "minmax", None)
 
@@ -36,11 +36,9 @@ def sample_shape(X: np.ndarray, architecture: str) -> tuple[int, ...]:
 def warn_channels_last(shape: tuple[int, ...]) -> None:
     """Warn when 4-D images look channels-last ``(n, H, W, C)``; they are read as (n, C, H, W)."""
     if len(shape) == 4 and shape[-1] in (1, 3, 4) and shape[1] not in (1, 3, 4):
-        warnings.warn(
+        warn_user(
             f"X has shape {tuple(shape)}, which looks like channels-last images (n, H, W, C); "
-            "4-D images are read as (n, C, H, W): pass np.moveaxis(X, -1, 1)",
-            UserWarning,
-            stacklevel=4,
+            "4-D images are read as (n, C, H, W): pass np.moveaxis(X, -1, 1)"
         )
 
 

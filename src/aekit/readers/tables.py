@@ -270,9 +270,11 @@ def read_array(path: str | os.PathLike) -> Dataset:
         raise DataError(f"{path}: the array has dtype {X.dtype}; expected numbers")
     if X.ndim < 2:
         raise DataError(f"{path}: expected an array of shape (n_samples, ...), got {X.shape}")
+    if y is not None and y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]  # a column of labels
     if y is not None and (y.ndim != 1 or len(y) != len(X)):
         raise DataError(
             f"{path}: 'y' has shape {y.shape}, but the data '{key}' has {len(X)} samples; "
-            "expected one label per sample"
+            "expected one label per sample, shape (n,) or (n, 1)"
         )
     return Dataset(X=X, y=y, kind="array", source=str(path))
