@@ -16,7 +16,6 @@ alarm instead of many.
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -27,6 +26,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from aekit._warnings import warn_user
 from aekit.anomaly.adaptive import N_SIGMAS, expanding_thresholds
 from aekit.anomaly.scoring import error_scale, squared_errors
 from aekit.anomaly.settings import series_estimator
@@ -344,13 +344,11 @@ class TimeSeriesDetector(BaseEstimator):
             sliding_windows(xs, min(self.windows_))  # raises its clear error
         if T < max(self.windows_):
             fit = sum(L <= T for L in self.windows_)
-            warnings.warn(
+            warn_user(
                 f"the series has {T} steps, fewer than the longest member window "
                 f"({max(self.windows_)}): it is scored by {fit} of {len(self.windows_)} "
                 "members, which is noisier than the threshold assumes; score at least "
-                f"{max(self.windows_)} steps at a time",
-                UserWarning,
-                stacklevel=3,
+                f"{max(self.windows_)} steps at a time"
             )
         out: list[np.ndarray | None] = []
         for m, L in zip(self.estimators_, self.windows_):

@@ -227,8 +227,12 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         return Y.astype(X.dtype, copy=False)
 
     # --------------------------------------------------------------------- fit
+    def _continues(self) -> bool:
+        """Whether ``fit`` goes on training the fitted network (``warm_start``)."""
+        return bool(self.warm_start) and hasattr(self, "module_")
+
     def _fit(self, X, c: np.ndarray | None = None, n_classes: int = 0):
-        warm = self.warm_start and hasattr(self, "module_")
+        warm = self._continues()
         X = self._validate(X, reset=not warm)
         if not warm:
             warn_channels_last(X.shape)

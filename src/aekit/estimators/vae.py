@@ -129,7 +129,7 @@ class VAE(AutoEncoder):
         -------
         self
         """
-        warm = self.warm_start and hasattr(self, "module_")
+        warm = self._continues()
         known = np.asarray(getattr(self, "classes_", ()))
         if warm and (y is None) != (len(known) == 0):
             # Checked before anything changes: the trained network has (or lacks)

@@ -9,10 +9,11 @@ converges like float32 training (PyTorch's autocast does the casting).
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Callable
 
 import torch
+
+from aekit._warnings import warn_user
 
 PRECISIONS = ("float32", "bf16-mixed")
 
@@ -53,10 +54,9 @@ def autocast_for(
     if check_precision(precision) == "float32":
         return contextlib.nullcontext
     if not native_bf16(device):
-        warnings.warn(
+        warn_user(
             f"precision='bf16-mixed' on a {device.type} without native bfloat16 "
             "instructions is emulated and usually slower than 'float32'",
             RuntimeWarning,
-            stacklevel=3,
         )
     return lambda: torch.autocast(device.type, dtype=torch.bfloat16)
