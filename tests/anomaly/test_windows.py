@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aekit.anomaly.metrics import best_f1, event_f1, point_adjust, point_adjusted_f1, runs
+from aekit.anomaly.metrics import (
+    best_f1,
+    event_counts,
+    event_f1,
+    f1_from_counts,
+    point_adjust,
+    point_adjusted_f1,
+    runs,
+)
 from aekit.anomaly.windows import (
     DEFAULT_WINDOW,
     choose_window,
@@ -65,6 +73,19 @@ def test_runs_and_point_adjust():
     assert event_f1(y, p) == pytest.approx(0.5)
     assert event_f1(y, np.zeros_like(y)) == 0.0
     assert event_f1(y, y) == 1.0
+
+
+def test_pooled_event_f1_sums_counts_over_series():
+    y = np.array([0, 1, 1, 1, 0, 0, 1, 1, 0])
+    p = np.array([1, 0, 1, 1, 0, 1, 0, 0, 1])  # 3 of its 4 runs touch no event; event 1 is hit
+    assert event_counts(y, p) == (1, 1, 3)
+    assert event_counts(y, y) == (2, 0, 0)
+    assert event_counts(np.zeros(5), [0, 1, 1, 0, 1]) == (0, 0, 2)
+    # pooled over the two series: TP 3, FN 1, FP 3
+    assert f1_from_counts(*np.add(event_counts(y, p), event_counts(y, y))) == pytest.approx(6 / 10)
+    assert f1_from_counts(0, 2, 0) == 0.0
+    with pytest.raises(ValueError, match="9 steps but predictions 3"):
+        event_counts(y, [0, 1, 0])
 
 
 def test_best_f1_is_an_upper_bound_on_any_threshold():
