@@ -192,4 +192,4 @@ def report_conv(args) -> None:
 if __name__ == "__main__":
     from dense_speed import main
 
-    sys.exit(main(["--part", "conv", *sys.argv[1:]]))
+    sys.exit(main(["--part", "conv", *sys.argv[1:]], doc=__doc__))

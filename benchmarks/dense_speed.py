@@ -410,8 +410,8 @@ def report_dense(args: argparse.Namespace) -> None:
           "median over the runs.")
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_args(argv: list[str] | None = None, doc: str = __doc__) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="smoke run: few epochs, small subset")
     p.add_argument("--part", choices=("all", "dense", "conv"), default="all")
     p.add_argument("--repeats", type=int, default=1, help="runs per method; the fastest counts")
@@ -450,8 +450,9 @@ def worker_main(args: argparse.Namespace) -> None:
     print(RESULT_TAG + json.dumps(res), flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def main(argv: list[str] | None = None, doc: str = __doc__) -> int:
+    """Run the benchmark; ``doc`` is the module docstring ``--help`` shows."""
+    args = parse_args(argv, doc)
     if data_dir() is None:
         print("SKIPPED: the shared data folder (../shared/data, or $AEKIT_SHARED_DATA) is "
               "missing; this benchmark needs MNIST from it.")
