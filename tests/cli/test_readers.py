@@ -62,6 +62,12 @@ def test_npy_and_npz(files):
         read_data(files["npy"], ReadOptions(label_column="label"))
 
 
+def test_one_dimensional_npy_is_refused_with_the_reshape(tmp_path):
+    np.save(tmp_path / "x.npy", np.arange(5.0))
+    with pytest.raises(DataError, match=r"got \(5,\) \(for one feature or one series.*reshape"):
+        read_data(tmp_path / "x.npy")
+
+
 def test_images_grayscale_rgb_and_resize(files, tmp_path):
     g = read_images(files["images"])
     assert g.X.shape == (16, 10, 12) and g.X.dtype == np.float32

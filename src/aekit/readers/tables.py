@@ -269,7 +269,12 @@ def read_array(path: str | os.PathLike) -> Dataset:
     if X.dtype.kind not in "biuf":
         raise DataError(f"{path}: the array has dtype {X.dtype}; expected numbers")
     if X.ndim < 2:
-        raise DataError(f"{path}: expected an array of shape (n_samples, ...), got {X.shape}")
+        # Refused rather than guessed: (n,) may be n samples of one feature or one sample.
+        hint = (" (for one feature or one series, save it as a column: "
+                "np.save(path, x.reshape(-1, 1)))" if X.ndim == 1 else "")
+        raise DataError(
+            f"{path}: expected an array of shape (n_samples, ...), got {X.shape}{hint}"
+        )
     if y is not None and y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]  # a column of labels
     if y is not None and (y.ndim != 1 or len(y) != len(X)):
