@@ -34,15 +34,23 @@ How the threshold for F1 is chosen (two numbers per method, both printed):
   test labels (an oracle). Published series results usually report this; it is
   optimistic, shown for comparison only.
 
-Metrics (``aekit.anomaly.metrics``): event-level F1 (share of events hit; share
-of flagged runs that touch an event) and point-adjusted F1, averaged over the
-series of a category that have events after the training part; the ``flagged``
-column is the share of steps flagged over all its series (false alarms on
+Metrics (``aekit.anomaly.metrics``): event-level F1 as Hundman et al. (KDD
+2018) and the Orion benchmark count it (an event is found when any of its steps
+is flagged; a flagged run that touches no event is a false alarm; F1 = 2 TP /
+(2 TP + FP + FN)) and point-adjusted F1, averaged over the series of a category
+that have events after the training part. ``ev_pooled`` sums the event counts
+over those series first and takes one F1 (own threshold; one figure per seed,
+then the mean over seeds): that is how Orion scores a NAB category. Its release
+0.7.1 results give its autoencoder pipelines (dense, LSTM, VAE, AER) 0.55-0.78
+this way on artificialWithAnomaly and realAWSCloudwatch, after fitting on each
+whole series. The ``flagged`` column is the share
+of steps flagged over all the series of a category (false alarms on
 ``artificialNoAnomaly``, which has no events; lower is better there).
-``ev_pooled`` is the event F1 of the Orion benchmark, where published
-autoencoder results on NAB's categories come from: events found, events missed
-and false alarms summed over those series before one F1 is taken (own
-threshold; one figure per seed, then the mean over seeds).
+
+Earlier versions of this benchmark took the event F1's precision as the share of
+flagged runs that touch an event, so several separate runs inside one event each
+counted as a hit; figures from that definition are higher where flags are
+fragmented.
 
 Usage::
 

@@ -75,6 +75,15 @@ def test_runs_and_point_adjust():
     assert event_f1(y, y) == 1.0
 
 
+def test_event_f1_counts_an_event_once_however_many_runs_flag_it():
+    y = np.r_[np.zeros(5), np.ones(20), np.zeros(10)]
+    p = np.zeros_like(y)
+    p[6:24:4] = 1  # five separate flagged runs inside the one event
+    p[30] = 1  # and one false alarm
+    assert event_counts(y, p) == (1, 0, 1)
+    assert event_f1(y, p) == pytest.approx(2 / 3)  # not 5/6 precision from counting runs
+
+
 def test_pooled_event_f1_sums_counts_over_series():
     y = np.array([0, 1, 1, 1, 0, 0, 1, 1, 0])
     p = np.array([1, 0, 1, 1, 0, 1, 0, 0, 1])  # 3 of its 4 runs touch no event; event 1 is hit

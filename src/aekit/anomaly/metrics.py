@@ -7,19 +7,18 @@ An *event* is a maximal run of consecutive anomalous steps in the labels.
   point-wise F1. It rewards catching an event at all and is known to be
   generous (a single lucky flag inside a long event counts as the whole
   event; Kim et al., AAAI 2022).
-- Event-level F1 (this module's definition): recall is the share of true
-  events with at least one flagged step; precision is the share of flagged
-  runs (maximal runs of consecutive flagged steps) that touch a true event.
-  Every false alarm costs, however short, and an event counts once however
-  long.
-- Pooled event F1 (:func:`event_counts`, :func:`f1_from_counts`): the events
-  found, the events missed and the false alarms (flagged runs that touch no
-  event) are summed over the series of a collection before one F1 is taken,
-  ``2 TP / (2 TP + FP + FN)``. This is how the Orion benchmark
-  (github.com/sintel-dev/Orion; Wong et al., IEEE BigData 2022) scores a data
-  set such as a NAB category: its overlapping-segment counts, summed over the
-  signals. A series with many false alarms weighs more here than in the mean
-  of per-series F1.
+- Event-level F1 (Hundman et al., KDD 2018, as the Orion benchmark computes
+  it): a true event is found when any of its steps is flagged (a true
+  positive) and missed otherwise (a false negative); a flagged run (a maximal
+  run of consecutive flagged steps) that touches no event is a false alarm (a
+  false positive). F1 = ``2 TP / (2 TP + FP + FN)``. Every false alarm costs,
+  however short, and an event counts once however long, or however many
+  separate flagged runs fall inside it.
+- Pooled event F1 (:func:`event_counts`, :func:`f1_from_counts`): the same
+  counts summed over the series of a collection before one F1 is taken. This
+  is how the Orion benchmark (github.com/sintel-dev/Orion; Wong et al., IEEE
+  BigData 2022) scores a data set such as a NAB category. A series with many
+  false alarms weighs more here than in the mean of per-series F1.
 """
 
 from __future__ import annotations
@@ -70,14 +69,8 @@ def point_adjusted_f1(labels, predicted) -> float:
 
 
 def event_f1(labels, predicted) -> float:
-    """Event-level F1 (see the module docstring); 0 when nothing is flagged or no events."""
-    y, p = _check(labels, predicted)
-    events, flagged = runs(y), runs(p)
-    if not events or not flagged:
-        return 0.0
-    recall = np.mean([p[a:b].any() for a, b in events])
-    precision = np.mean([y[a:b].any() for a, b in flagged])
-    return float(0.0 if recall + precision == 0 else 2 * recall * precision / (recall + precision))
+    """Event-level F1 (see the module docstring); 0 when no event is found."""
+    return f1_from_counts(*event_counts(labels, predicted))
 
 
 def event_counts(labels, predicted) -> tuple[int, int, int]:

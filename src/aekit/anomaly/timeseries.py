@@ -174,6 +174,11 @@ class TimeSeriesDetector(BaseEstimator):
     of benchmarks/anomaly_timeseries.py (artificialWithAnomaly fell from 0.82
     to 0.59 or lower: its daily shapes are told apart by their level).
 
+    The event F1 figures quoted here compare settings with one another. They
+    were measured with the benchmark's earlier event F1, which counted every
+    flagged run inside an event as a hit, so they are higher than the
+    benchmark's figures now.
+
     Examples
     --------
     >>> import numpy as np, aekit
