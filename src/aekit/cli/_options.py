@@ -203,9 +203,9 @@ def image_read_settings(model: Any) -> tuple[tuple[int, int] | None, str | None]
 
 def _model_takes(model: Any) -> str:
     """What a model was trained on, in words: 'images', 'a series' or 'a table'."""
-    from aekit.cli.commands._shared import is_window_model
+    from aekit.report.summary import takes_windows
 
-    if type(model).__name__ == "TimeSeriesDetector" or is_window_model(model):
+    if type(model).__name__ == "TimeSeriesDetector" or takes_windows(model):
         return "a series"
     shape = sample_shape(model)
     return "images" if shape is not None and len(shape) >= 2 else "a table"

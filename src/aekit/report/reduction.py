@@ -9,6 +9,7 @@ import numpy as np
 from aekit import plots
 from aekit.report.common import numeric_matrix
 from aekit.report.html import Document
+from aekit.report.summary import takes_windows
 
 #: Images shown per row of a reconstruction or sample grid.
 GRID = 10
@@ -16,11 +17,6 @@ GRID = 10
 
 def _is_conditional(ae: Any) -> bool:
     return bool(len(getattr(ae, "classes_", ())))
-
-
-def _windows(ae: Any) -> bool:
-    cfg = getattr(getattr(ae, "module_", None), "config", None)
-    return getattr(cfg, "architecture", None) == "conv1d"
 
 
 def as_images(X: np.ndarray, image_shape: tuple[int, ...] | None) -> np.ndarray | None:
@@ -52,7 +48,7 @@ def reconstruction_section(
         "worst row error": float(err.max()),
     })  # fmt: skip
     imgs, recs = as_images(Xn, image_shape), as_images(X_hat, image_shape)
-    if _windows(ae):  # series windows (n, channels, length) read better as lines
+    if takes_windows(ae):  # series windows (n, channels, length) read better as lines
         imgs = recs = None
     n = min(GRID, len(Xn))
     if imgs is not None:
@@ -141,7 +137,7 @@ def samples_section(
         draws = vae.sample(n, random_state=seed)
         caption, ncols, row_titles = "Decoded draws from the prior N(0, I).", GRID, None
     imgs = as_images(draws.reshape(len(draws), -1) if draws.ndim == 2 else draws, image_shape)
-    if _windows(vae):
+    if takes_windows(vae):
         imgs, draws = None, draws.reshape(len(draws), -1)
     if imgs is not None:
         grid = plots.image_grid(imgs, ncols=ncols, row_titles=row_titles)

@@ -21,6 +21,12 @@ KINDS = {
 }
 
 
+def takes_windows(model: Any) -> bool:
+    """Whether the model takes series windows ``(n, channels, length)`` (a conv1d autoencoder)."""
+    cfg = getattr(getattr(model, "module_", None), "config", None)
+    return getattr(cfg, "architecture", None) == "conv1d"
+
+
 def autoencoders_of(est: Any) -> list[Any]:
     """The fitted autoencoders inside an estimator: itself, or a detector's members."""
     if hasattr(est, "module_") and hasattr(est, "history_"):

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from aekit.cli._errors import CLIError
+from aekit.report.summary import takes_windows
 
 
 def model_label(model: Any) -> str:
@@ -23,12 +24,6 @@ def require_autoencoder(model: Any, command: str) -> Any:
     return model
 
 
-def is_window_model(model: Any) -> bool:
-    """Whether the model takes series windows (a conv1d autoencoder)."""
-    cfg = getattr(getattr(model, "module_", None), "config", None)
-    return getattr(cfg, "architecture", None) == "conv1d"
-
-
 def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = None):
     """Rows of ``path`` (default ``args.data``) for an autoencoder: table, images or series windows.
 
@@ -43,7 +38,7 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
     from aekit.cli._options import id_columns, match_model, read_for_model, read_options
 
     conditional = bool(len(getattr(model, "classes_", ())))
-    if is_window_model(model):
+    if takes_windows(model):
         import numpy as np
 
         from aekit.readers import read_data, sliding_windows

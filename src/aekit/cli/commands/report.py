@@ -39,11 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from aekit.cli._options import load_model, read_for_model, say
-    from aekit.cli.commands._shared import autoencoder_input, is_window_model
+    from aekit.cli.commands._shared import autoencoder_input
     from aekit.report import make_report
+    from aekit.report.summary import takes_windows
 
     model = load_model(args.model)
-    if is_window_model(model):
+    if takes_windows(model):
         X, _, _ = autoencoder_input(args, model)
         data_y, index = None, None
         if args.label_column is not None:
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         # Normal training data seldom has the label column: read it if there.
         args = argparse.Namespace(**{**vars(args), "label_optional": True})
         # A window model's training series is cut into windows like the data.
-        if is_window_model(model):
+        if takes_windows(model):
             X_train = autoencoder_input(args, model, args.train)[0]
         else:
             X_train, _ = read_for_model(args, model, args.train)

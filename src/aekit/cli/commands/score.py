@@ -63,11 +63,12 @@ def _frames(args, model):
         read_options,
         text_columns,
     )
-    from aekit.cli.commands._shared import autoencoder_input, is_window_model
+    from aekit.cli.commands._shared import autoencoder_input
     from aekit.readers import file_kind, iter_table_chunks, read_data
+    from aekit.report.summary import takes_windows
 
     series_model = type(model).__name__ == "TimeSeriesDetector"
-    if is_window_model(model):
+    if takes_windows(model):
         X, ids, _ = autoencoder_input(args, model)
         yield ids, X
         return
