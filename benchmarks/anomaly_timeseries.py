@@ -31,7 +31,7 @@ How the threshold for F1 is chosen (two numbers per method, both printed):
   earlier scores), so that the model and the threshold rule can be told apart.
   This is the number a user would get.
 - ``best``: the threshold that maximises the F1 on each series, found with the
-  test labels (an oracle). Published series results usually report this; it is
+  test labels (an oracle). Many published series results report this; it is
   optimistic, shown for comparison only.
 
 Metrics (``aekit.anomaly.metrics``): event-level F1 as Hundman et al. (KDD
@@ -43,9 +43,9 @@ over those series first and takes one F1 (own threshold; one figure per seed,
 then the mean over seeds): that is how Orion scores a NAB category. Its release
 0.7.1 results give its autoencoder pipelines (dense, LSTM, VAE, AER) 0.55-0.78
 this way on artificialWithAnomaly and realAWSCloudwatch, after fitting on each
-whole series. The ``flagged`` column is the share
-of steps flagged over all the series of a category (false alarms on
-``artificialNoAnomaly``, which has no events; lower is better there).
+whole series. The ``flagged`` column is the share of steps flagged over all the
+series of a category (false alarms on ``artificialNoAnomaly``, which has no
+events; lower is better there).
 
 Earlier versions of this benchmark took the event F1's precision as the share of
 flagged runs that touch an event, so several separate runs inside one event each
