@@ -43,9 +43,9 @@ over those series first and takes one F1 (own threshold; one figure per seed,
 then the mean over seeds): that is how Orion scores a NAB category. Its release
 0.7.1 results give its autoencoder pipelines (dense, LSTM, VAE, AER) 0.55-0.78
 this way on artificialWithAnomaly and realAWSCloudwatch, after fitting on each
-whole series. The ``flagged`` column is the share of steps flagged over all the
-series of a category (false alarms on ``artificialNoAnomaly``, which has no
-events; lower is better there).
+whole series. The ``flagged`` column is the share of steps flagged, averaged over
+all the series of a category (false alarms on ``artificialNoAnomaly``, which has
+no events; lower is better there).
 
 Earlier versions of this benchmark took the event F1's precision as the share of
 flagged runs that touch an event, so several separate runs inside one event each
@@ -111,10 +111,10 @@ def evaluate(y, scores, pred) -> dict:
     from aekit.anomaly.metrics import best_f1, event_counts, event_f1, point_adjusted_f1
 
     pred = np.asarray(pred, dtype=bool)
+    found, missed, false_alarms = event_counts(y, pred)
     if not y.any():
         return dict(ev_own=np.nan, pa_own=np.nan, ev_best=np.nan, pa_best=np.nan,
-                    flagged=pred.mean(), found=0, missed=0, false_alarms=0)
-    found, missed, false_alarms = event_counts(y, pred)
+                    flagged=pred.mean(), found=0, missed=0, false_alarms=false_alarms)
     return dict(
         flagged=pred.mean(),
         found=found,
@@ -226,7 +226,8 @@ def main(argv=None) -> int:
     print(
         f"\nMean over the series of each category and seeds {seeds} "
         "(own = threshold without labels; best = oracle per-series threshold).\n"
-        "F1 over the series with events; flagged: share of steps flagged by 'own' over all series."
+        "F1 over the series with events; "
+        "flagged: share of steps flagged by 'own', mean over all series."
     )
     for col in cols:
         print(f"\n{col}:\n" + means[col].unstack("method").round(3).to_string())

@@ -69,7 +69,7 @@ def test_runs_and_point_adjust():
     np.testing.assert_array_equal(point_adjust(y, p), [0, 1, 1, 1, 0, 1, 0, 0, 0])
     # adjusted: TP 3, FP 1, FN 2 -> precision 3/4, recall 3/5
     assert point_adjusted_f1(y, p) == pytest.approx(2 * 0.75 * 0.6 / 1.35)
-    # events: 1 of 2 hit; flagged runs: 1 of 2 touch an event
+    # events: 1 of 2 found (TP 1, FN 1); one flagged run touches no event (FP 1)
     assert event_f1(y, p) == pytest.approx(0.5)
     assert event_f1(y, np.zeros_like(y)) == 0.0
     assert event_f1(y, y) == 1.0

@@ -9,8 +9,9 @@ then the series' own earlier steps. Slow drift raises the mean and the spread
 with it, while a sudden jump in error stands out. Each score enters the
 running statistics capped at :data:`CAP` times as far above the mean as the
 threshold, so one extreme error cannot lift every later threshold (on NAB the
-cap changed the event F1 by less than 0.01; capping at the threshold itself
-lowered it, because drift then never gets absorbed).
+cap changed the event F1, as the benchmark counted it then, by less than 0.01;
+capping at the threshold itself lowered it, because drift then never gets
+absorbed).
 
 A step's threshold depends only on earlier scores. Each call starts again from
 the calibration scores, so a long series scored in pieces gets different

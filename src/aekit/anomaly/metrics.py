@@ -93,8 +93,20 @@ def event_counts(labels, predicted) -> tuple[int, int, int]:
 
 
 def f1_from_counts(found: int, missed: int, false_alarms: int) -> float:
-    """F1 from (summed) :func:`event_counts`; 0 when nothing is found."""
-    return 0.0 if found == 0 else 2 * found / (2 * found + missed + false_alarms)
+    """Event F1 ``2 TP / (2 TP + FP + FN)`` from (summed) :func:`event_counts`.
+
+    Parameters
+    ----------
+    found, missed, false_alarms : int
+        True positives, false negatives and false positives, as
+        :func:`event_counts` returns them for one series or summed over several.
+
+    Returns
+    -------
+    float
+        0 when nothing is found.
+    """
+    return 0.0 if found == 0 else float(2 * found / (2 * found + missed + false_alarms))
 
 
 def best_f1(labels, scores, metric=event_f1, n_thresholds: int = 200) -> tuple[float, float]:

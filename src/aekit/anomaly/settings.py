@@ -149,7 +149,8 @@ def series_estimator(det, W: np.ndarray, seed: int) -> AutoEncoder:
         hidden = tuple(min(8 * 2**i, 32) for i in range(stages))
     # A tight code (an eighth of the window) reconstructs the normal shape but not
     # a deviation from it; a quarter let more of an event through and lowered
-    # the event F1 on NAB's realKnownCause (benchmarks/anomaly_timeseries.py).
+    # the event F1 on NAB's realKnownCause (benchmarks/anomaly_timeseries.py, with
+    # the event F1 of the time, which counted every flagged run inside an event).
     latent = det.latent_dim if det.latent_dim is not None else int(np.clip(L // 8, 2, 16))
     batch = int(np.clip(_pow2(n / 64), 32, 256))
     epochs = det.epochs or int(np.clip(math.ceil(SERIES_STEPS * batch / n), 10, 100))

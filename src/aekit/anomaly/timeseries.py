@@ -176,8 +176,8 @@ class TimeSeriesDetector(BaseEstimator):
 
     The event F1 figures quoted here compare settings with one another. They
     were measured with the benchmark's earlier event F1, which counted every
-    flagged run inside an event as a hit, so they are higher than the
-    benchmark's figures now.
+    flagged run inside an event as a hit, so they are not comparable with the
+    benchmark's figures now (on NAB they were higher).
 
     Examples
     --------
