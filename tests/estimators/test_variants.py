@@ -30,6 +30,9 @@ def test_images_go_through_conv2d(unit_digits):
     Z = ae.transform(X_te)
     assert Z.shape == (len(X_te), 8) and Z.dtype == np.float32
     assert ae.inverse_transform(Z).shape == X_te.shape
+    # decoded codes keep their precision, as reconstruct keeps the data's
+    assert ae.inverse_transform(Z).dtype == ae.reconstruct(X_te).dtype == X_te.dtype
+    assert ae.inverse_transform(Z.astype(np.float64)).dtype == np.float64
     assert ae.reconstruct(X_te).shape == X_te.shape
     # learned something: well under the error of the mean image (0.45 measured)
     assert ae.reconstruction_error(X_te).mean() < 0.6 * _baseline(X_te)

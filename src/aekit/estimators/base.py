@@ -342,10 +342,13 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples, ...)
-            Reconstructions with the per-sample shape seen in ``fit``.
+            Reconstructions with the per-sample shape seen in ``fit``; float32
+            for float32 codes (as :meth:`transform` gives for float32 data),
+            float64 otherwise.
         """
         check_is_fitted(self, "module_")
-        Z = np.asarray(X, dtype=np.float64)
+        given = np.asarray(X)
+        Z = given.astype(np.float64, copy=False)
         if Z.ndim != 2 or Z.shape[1] != self.latent_dim_:
             raise ValueError(
                 f"codes must have shape (n_samples, {self.latent_dim_}), got {Z.shape}"
@@ -355,7 +358,8 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         m = self.module_
         decode = lambda z, c: m.activate(m.decode(z, c))  # noqa: E731
         out = self._map(decode, torch.from_numpy(Z).float(), self._labels(y, len(Z)))
-        return self._unscaled(out.reshape(len(Z), *self.input_shape_))
+        out = self._unscaled(out.reshape(len(Z), *self.input_shape_))
+        return out.astype(np.float32, copy=False) if given.dtype == np.float32 else out
 
     def reconstruct(self, X, y=None) -> np.ndarray:
         """Encode and decode ``X``: ``(n, ...)`` in, the same shape and units out.
