@@ -97,9 +97,10 @@ def default_space(trial, estimator: BaseAutoEncoder, X: np.ndarray) -> dict:
 
 
 def _same(a: Any, b: Any) -> bool:
-    return (tuple(a) == tuple(b)) if isinstance(a, (list, tuple)) and isinstance(
-        b, (list, tuple)
-    ) else bool(a == b)
+    """Equal parameter values, a list and a tuple of the same sizes included."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return tuple(a) == tuple(b)
+    return bool(a == b)
 
 
 def _suggest(trial, name: str, dist) -> Any:

@@ -457,8 +457,6 @@ class AnomalyDetector(BaseEstimator):
             # Files from before: uint8 pixels went in unscaled, no range kept.
             self.unit_pixels_ = bool(state.get("unit_pixels_", False))
             rng = state.get("pixel_range_")
-            if rng is None and state.get("pixel_max_") is not None:
-                rng = (0.0, state["pixel_max_"])  # written for a while with the top only
             self.pixel_range_ = None if rng is None else (float(rng[0]), float(rng[1]))
 
     def __sklearn_tags__(self):
