@@ -113,7 +113,13 @@ def pyod_steps(train: np.ndarray, series: np.ndarray, w: int, seed: int, device:
 
 
 def evaluate(y, scores, pred) -> dict:
-    from aekit.anomaly.metrics import best_f1, event_counts, event_f1, point_adjusted_f1
+    from aekit.anomaly.metrics import (
+        best_f1,
+        event_counts,
+        event_f1,
+        f1_from_counts,
+        point_adjusted_f1,
+    )
 
     pred = np.asarray(pred, dtype=bool)
     found, missed, false_alarms = event_counts(y, pred)
@@ -125,7 +131,7 @@ def evaluate(y, scores, pred) -> dict:
         found=found,
         missed=missed,
         false_alarms=false_alarms,
-        ev_own=event_f1(y, pred),
+        ev_own=f1_from_counts(found, missed, false_alarms),
         pa_own=point_adjusted_f1(y, pred),
         ev_best=best_f1(y, scores, event_f1)[0],
         pa_best=best_f1(y, scores, point_adjusted_f1)[0],

@@ -148,7 +148,7 @@ def _split_columns(df, path: Path, options: ReadOptions):
     y = None
     if label is not None:
         y = df[label].to_numpy()
-    df = df.drop(columns=list(options.drop_columns) + ([label] if label is not None else []))
+    df = df.drop(columns=asked)
     if df.shape[1] == 0:
         raise DataError(f"{path}: no feature columns left after removing labels and dropped ones")
     return df, y
