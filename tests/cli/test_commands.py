@@ -286,3 +286,58 @@ def test_images_of_another_range_are_written_scaled_not_white(aekit, tmp_path):
     pixels = np.stack([np.asarray(Image.open(p)) for p in sorted(out.glob("*.png"))])
     assert len(pixels) == 20 and pixels.min() == 0 and pixels.max() == 255
     assert 0.1 < (pixels > 127).mean() < 0.9  # not all white
+
+
+def test_an_input_is_never_overwritten(aekit, models, files, tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_bytes(files["test_csv"].read_bytes())
+    before = data.read_bytes()
+    for args in (("score", models["detector"], data), ("encode", models["ae"], data),
+                 ("fit", data, "--epochs", "1"), ("report", models["ae"], data)):  # fmt: skip
+        r = aekit(*args, "-o", data)
+        assert r.code == 2 and "would destroy that input" in r.err, args
+    assert data.read_bytes() == before
+    r = aekit("reconstruct", models["images"], files["images"], "-o", files["images"])
+    assert r.code == 2 and "(DATA)" in r.err
+
+
+def test_a_failed_score_leaves_the_earlier_scores(aekit, models, files, tmp_path):
+    out = tmp_path / "scores.csv"
+    assert aekit("-q", "score", models["detector"], files["test_csv"], "-o", out).code == 0
+    before = out.read_bytes()
+    bad = pd.read_csv(files["test_csv"])
+    bad.loc[80, "f2"] = np.nan  # in the second chunk: the first is written by then
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    r = aekit("-q", "score", models["detector"], tmp_path / "bad.csv", "-o", out,
+              "--chunksize", "50")  # fmt: skip
+    assert r.code != 0 and "missing value" in r.err
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "scores.csv"]
+    np.save(tmp_path / "empty.npy", np.zeros((0, 6)))
+    r = aekit("-q", "score", models["detector"], tmp_path / "empty.npy", "-o", out)
+    assert r.code != 0 and out.read_bytes() == before
+
+
+def test_fit_checks_the_model_folder_before_reading_and_training(aekit, files, tmp_path,
+                                                                 monkeypatch):  # fmt: skip
+    def never(*args, **kwargs):
+        raise AssertionError("the data was read before the output folder was checked")
+
+    monkeypatch.setattr("aekit.readers.read_data", never)
+    for command in ("fit", "tune"):
+        r = aekit(command, files["csv"], "-o", tmp_path / "missing" / "m.aekit")
+        assert r.code != 0 and "folder to save the model in does not exist" in r.err, r
+
+
+def test_reconstructed_images_with_one_name_keep_apart(aekit, models, tmp_path):
+    from PIL import Image
+
+    src = tmp_path / "src"
+    src.mkdir()
+    rng = np.random.default_rng(0)
+    for suffix in (".png", ".jpg"):
+        a = rng.integers(0, 255, size=(10, 12), dtype=np.uint8)
+        Image.fromarray(a).save(src / f"a{suffix}")
+    out = tmp_path / "rec"
+    assert aekit("-q", "reconstruct", models["images"], src, "-o", out).code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["a_jpg.png", "a_png.png"]

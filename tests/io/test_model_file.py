@@ -323,3 +323,10 @@ def test_unknown_parameter_is_refused(saved, tmp_path):
     path = _write(tmp_path / "x.aekit", members, fix_checksums=True)
     with pytest.raises(ModelFileError, match="parameters do not fit .*colour"):
         aekit.load(path)
+
+
+def test_saving_onto_a_folder_names_the_folder(dense_ae, tmp_path):
+    (tmp_path / "models").mkdir()
+    with pytest.raises(IsADirectoryError, match="a folder has the model file's name"):
+        dense_ae.save(tmp_path / "models")
+    assert [p.name for p in tmp_path.iterdir()] == ["models"]  # no temporary file left

@@ -7,7 +7,10 @@ stay fast); numpy, pandas and the readers come in inside the functions.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +110,41 @@ def check_output_path(path: str | None, allowed: tuple[str, ...] = TABLE_OUTPUTS
                        f"use one of {', '.join(allowed)}", 2)  # fmt: skip
 
 
+def refuse_input_as_output(args: argparse.Namespace) -> None:
+    """Refuse an ``--output`` that is one of the command's inputs (MODEL, DATA, --train).
+
+    Writing there would destroy the input, in the middle of reading it for a
+    streamed score.
+    """
+    out = getattr(args, "output", None)
+    if out is None or not Path(out).exists():
+        return
+    for name in ("model", "data", "train"):
+        given = getattr(args, name, None)
+        if isinstance(given, str) and Path(given).exists() and Path(out).samefile(given):
+            raise CLIError(f"{out}: the output is the input {given} ({name.upper()}); writing "
+                           "it would destroy that input: choose another output", 2)  # fmt: skip
+
+
+@contextlib.contextmanager
+def replaced_on_success(path: str | Path):
+    """Yield a temporary path next to ``path``; move it onto ``path`` only if the block succeeds.
+
+    A command that fails half-way then leaves an earlier result at ``path`` as
+    it was, instead of a truncated file or none.
+    """
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # The real suffix last: np.save would otherwise append ".npy".
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=out.suffix, dir=out.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, out)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
 def write_table(frame, path: str | None) -> None:
     """Write a DataFrame as CSV on stdout or to a .csv/.tsv/.parquet/.npy file (.npy: numbers)."""
     import numpy as np
@@ -115,21 +153,20 @@ def write_table(frame, path: str | None) -> None:
         frame.to_csv(sys.stdout, index=False)
         return
     check_output_path(path)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    suffix = out.suffix.lower()
-    if suffix == ".npy":
-        # A plain array of numbers, which np.load opens without pickle: file
-        # names, timestamps and text labels are left out (the rows keep their order).
-        numbers = frame.select_dtypes(include=["number", "bool"])
-        np.save(out, numbers.to_numpy(dtype=np.float64))
-    elif suffix == ".parquet":
-        try:
-            frame.to_parquet(out, index=False)
-        except ImportError as e:
-            raise CLIError("writing Parquet needs pyarrow: pip install pyarrow", 3) from e
-    else:
-        frame.to_csv(out, index=False, sep="\t" if suffix == ".tsv" else ",")
+    suffix = Path(path).suffix.lower()
+    with replaced_on_success(path) as out:
+        if suffix == ".npy":
+            # A plain array of numbers, which np.load opens without pickle: file
+            # names, timestamps and text labels are left out (the rows keep their order).
+            numbers = frame.select_dtypes(include=["number", "bool"])
+            np.save(out, numbers.to_numpy(dtype=np.float64))
+        elif suffix == ".parquet":
+            try:
+                frame.to_parquet(out, index=False)
+            except ImportError as e:
+                raise CLIError("writing Parquet needs pyarrow: pip install pyarrow", 3) from e
+        else:
+            frame.to_csv(out, index=False, sep="\t" if suffix == ".tsv" else ",")
 
 
 # ---------------------------------------------------------------------- input

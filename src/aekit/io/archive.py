@@ -47,6 +47,23 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def check_writable(path: str | os.PathLike) -> None:
+    """Raise an OSError when a model file cannot be written at ``path``.
+
+    Its folder must exist, and ``path`` must not be a folder; checked before
+    long work (training, a search) as well as when writing.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(
+            errno.ENOENT, "the folder to save the model in does not exist", str(path.parent)
+        )
+    if path.is_dir():
+        raise IsADirectoryError(
+            errno.EISDIR, "a folder has the model file's name; give a file name", str(path)
+        )
+
+
 def write(path: str | os.PathLike, config: dict, tensors: dict[str, torch.Tensor], info: dict):
     """Write a model file atomically (a partly written file never replaces a good one).
 
@@ -81,10 +98,7 @@ def write(path: str | os.PathLike, config: dict, tensors: dict[str, torch.Tensor
         "members": {name: {"sha256": _sha256(b), "size": len(b)} for name, b in members.items()},
     }
     members[METADATA] = json.dumps(meta, indent=1, allow_nan=False).encode()
-    if not path.parent.is_dir():
-        raise FileNotFoundError(
-            errno.ENOENT, "the folder to save the model in does not exist", str(path.parent)
-        )
+    check_writable(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w") as zf:

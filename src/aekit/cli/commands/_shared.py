@@ -64,11 +64,16 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
 def write_images(images, names, folder: str) -> None:
     """Write ``(n, H, W)`` / ``(n, C, H, W)`` arrays as 8-bit PNG files under ``folder``.
 
+    Each image keeps its name with the suffix ``.png``; names that would then
+    clash (``a.jpg`` and ``a.png``) keep their own suffix too (``a_jpg.png``).
+
     Values in [0, 1] (images read from files), give or take a tenth, are
     written as they are, clipped to [0, 1]; anything else (a model trained on
     0-255 or 0-16 pixels) is min-max scaled over all the images together, so
     that they stay comparable, instead of clipped to white.
     """
+    from collections import Counter
+
     import numpy as np
     from PIL import Image
 
@@ -80,7 +85,14 @@ def write_images(images, names, folder: str) -> None:
     if not (lo >= -0.1 and hi <= 1.1):
         arr = (arr - lo) / max(hi - lo, 1e-12)
     arr = (np.clip(arr, 0.0, 1.0) * 255).round().astype(np.uint8)
-    for a, name in zip(arr, names):
-        path = out / Path(str(name)).with_suffix(".png")
+    targets = [Path(str(name)).with_suffix(".png") for name in names]
+    clash = {t for t, k in Counter(targets).items() if k > 1}
+    # a.jpg and a.png would both become a.png: those keep their suffix in the name.
+    targets = [
+        t.with_name(f"{Path(str(n)).stem}_{Path(str(n)).suffix[1:]}.png") if t in clash else t
+        for t, n in zip(targets, names)
+    ]
+    for a, target in zip(arr, targets):
+        path = out / target
         path.parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(a).save(path)

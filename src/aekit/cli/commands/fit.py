@@ -164,8 +164,10 @@ def run(args: argparse.Namespace) -> int:
 
     from aekit.cli._errors import CLIError
     from aekit.cli._options import read_options, say
+    from aekit.io.archive import check_writable
     from aekit.readers import read_data, sliding_windows
 
+    check_writable(args.output)  # before training, not after it
     data = read_data(args.data, read_options(args, allow_text=args.anomaly))
     series = data.kind == "series"
     X, y = data.X, data.y

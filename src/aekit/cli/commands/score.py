@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from pathlib import Path
 
 from aekit.cli._options import add_data_options, add_output_option, fraction, positive_int
 
@@ -99,7 +99,14 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
     from tqdm.auto import tqdm
 
-    from aekit.cli._options import check_output_path, load_model, say, write_table
+    from aekit.cli._errors import CLIError
+    from aekit.cli._options import (
+        check_output_path,
+        load_model,
+        replaced_on_success,
+        say,
+        write_table,
+    )
 
     check_output_path(args.output)
     model = load_model(args.model)
@@ -116,7 +123,15 @@ def run(args: argparse.Namespace) -> int:
         args.output is None or args.output.lower().endswith((".csv", ".tsv")))
     out, parts, n, flagged = None, [], 0, 0
     bar = tqdm(unit="rows", disable=True if args.quiet else None, file=sys.stderr, leave=False)
-    try:
+    with contextlib.ExitStack() as stack:
+        if stream and args.output:
+            # Rows go to a file beside the output, which replaces it only when
+            # all are scored: a failure leaves an earlier score file as it was.
+            tmp = stack.enter_context(replaced_on_success(args.output))
+            out = stack.enter_context(open(tmp, "w", newline=""))
+        elif stream:
+            out = sys.stdout
+        stack.callback(bar.close)
         for ids, X in _frames(args, model):
             frame = pd.DataFrame(ids)
             frame["score"] = s = np.asarray(score(X), dtype=float)
@@ -127,23 +142,14 @@ def run(args: argparse.Namespace) -> int:
                 frame["anomaly"] = (s > cut).astype(np.int64)
                 flagged += int(frame["anomaly"].sum())
             if stream:
-                if out is None:  # opened on the first block, so a bad file writes nothing
-                    out = open(args.output, "w", newline="") if args.output else sys.stdout
                 tsv = args.output is not None and args.output.lower().endswith(".tsv")
                 frame.to_csv(out, index=False, header=n == 0, sep="\t" if tsv else ",")
             else:
                 parts.append(frame)
             n += len(frame)
             bar.update(len(frame))
-    except BaseException:
-        if out is not None and out is not sys.stdout:
-            out.close()
-            Path(args.output).unlink(missing_ok=True)  # no half-written score file
-        raise
-    finally:
-        bar.close()
-    if out is not None and out is not sys.stdout:
-        out.close()
+        if n == 0:
+            raise CLIError(f"{args.data}: no rows to score")
     if not stream:
         frame = pd.concat(parts, ignore_index=True)
         if args.contamination is not None:

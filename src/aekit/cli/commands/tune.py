@@ -46,9 +46,11 @@ def run(args: argparse.Namespace) -> int:
     from aekit.cli._options import read_options, say
     from aekit.cli.commands.fit import autoencoder
     from aekit.io import save
+    from aekit.io.archive import check_writable
     from aekit.readers import read_data, sliding_windows
     from aekit.tuning import tune
 
+    check_writable(args.output)  # before the search, not after it
     data = read_data(args.data, read_options(args))
     X = data.X
     overrides = {}
