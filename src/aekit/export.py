@@ -23,6 +23,7 @@ estimator, the input shape, the code size and the classes.
 from __future__ import annotations
 
 import copy
+import errno
 import importlib.util
 import json
 import warnings
@@ -147,6 +148,11 @@ def to_onnx(
     conditional = bool(module.config.n_classes)
     label = (torch.arange(2) % module.config.n_classes,) if conditional else ()
     enc_path, dec_path = onnx_paths(path)
+    if not enc_path.parent.is_dir():
+        raise FileNotFoundError(
+            errno.ENOENT, "the folder to write the ONNX files in does not exist",
+            str(enc_path.parent),
+        )  # fmt: skip
     x = torch.zeros(2, *shape)
     code = torch.zeros(2, estimator.latent_dim_)
     encoder, decoder = _Encoder(module, scaler), _Decoder(module, scaler, shape)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -228,6 +229,10 @@ def tune(
         raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction}")
     if n_trials is None and timeout is None:
         raise ValueError("give n_trials or timeout (or both); otherwise the search never ends")
+    if n_trials is not None and (
+        isinstance(n_trials, bool) or not isinstance(n_trials, numbers.Integral) or n_trials < 1
+    ):
+        raise ValueError(f"n_trials must be an integer >= 1 or None, got {n_trials!r}")
     if timeout is not None and not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     seed = (

@@ -267,8 +267,31 @@ def test_bad_input_errors(fitted):
         (dict(calibration_fraction=0.0), "calibration_fraction"),
         (dict(n_estimators=0), "n_estimators"),
         (dict(scaler="minmax"), "scaler"),
+        (dict(n_estimators=True), "n_estimators"),
+        (dict(hidden=8), "hidden must be None or a tuple"),
     ]:
         with pytest.raises(ValueError, match=word):
             AnomalyDetector(**params).fit(X)
     with pytest.raises(Exception, match="not fitted"):
         AnomalyDetector().predict(X)
+
+
+def test_overflowing_rows_are_flagged_not_scored_nan(fitted):
+    # Scaled values the float32 network can hold but whose squared error it
+    # cannot: the score is +inf (flagged, smallest p-value), never NaN.
+    det, X = fitted
+    far = X[:3].copy()
+    far[:, 0] = 1e30
+    s = det.decision_function(far)
+    assert np.isinf(s).all() and det.predict(far).tolist() == [1, 1, 1]
+    assert (det.p_values(far) == det.p_values(far).min()).all()
+    far[:, 0] = 1e39
+    with pytest.raises(ValueError, match=r"numeric columns \['x0'\] hold values too large"):
+        det.decision_function(far)
+
+
+def test_date_columns_are_refused_with_their_names():
+    df = pd.DataFrame({"amount": np.random.default_rng(0).normal(size=50),
+                       "when": pd.date_range("2024", periods=50)})  # fmt: skip
+    with pytest.raises(ValueError, match=r"columns \['when'\] hold dates or times"):
+        AnomalyDetector(epochs=1).fit(df)

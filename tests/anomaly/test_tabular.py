@@ -123,3 +123,33 @@ def test_bad_tables(frame):
         TableEncoder().fit(np.zeros((4, 3))).transform(np.zeros((4, 2)))
     with pytest.raises(ValueError, match="scaler"):
         TableEncoder("minmax")
+
+
+def test_numbers_held_as_objects_are_numeric(frame):
+    # Decimals from a database, or floats left as objects by concat/apply, are
+    # numbers: one-hot levels per value would call 1e6 "normal" (the "other" level).
+    from decimal import Decimal
+
+    df = frame.assign(amount=frame["amount"].astype(object),
+                      count=[Decimal(int(v)) for v in frame["count"]])  # fmt: skip
+    enc = TableEncoder().fit(df)
+    assert enc.numeric_ == [0, 2, 3] and enc.categorical_ == [1]
+    np.testing.assert_allclose(enc.transform(df), TableEncoder().fit_transform(frame), atol=1e-6)
+
+
+def test_unreadable_columns_are_named(frame):
+    with pytest.raises(ValueError, match=r"columns \['when'\] hold dates or times"):
+        TableEncoder().fit(frame.assign(when=pd.date_range("2024", periods=200)))
+    with pytest.raises(ValueError, match=r"columns \['when'\] hold dates or times"):
+        TableEncoder().fit(frame.assign(when=list(pd.date_range("2024", periods=200))))
+    with pytest.raises(ValueError, match=r"columns \['nothing'\] hold no values"):
+        TableEncoder().fit(frame.assign(nothing=None))
+    enc = TableEncoder().fit(frame)
+    with pytest.raises(ValueError, match=r"columns \['count'\] were numeric in fit"):
+        enc.transform(frame.assign(count="noon"))  # only the column at fault is named
+
+
+def test_values_too_large_for_the_network_are_named(frame):
+    enc = TableEncoder().fit(frame)
+    with pytest.raises(ValueError, match=r"numeric columns \['amount'\] hold values too large"):
+        enc.transform(frame.assign(amount=1e39))

@@ -229,3 +229,21 @@ def test_bad_window_scales_are_refused(bad):
 def test_window_scales_may_be_an_array():
     det = TimeSeriesDetector(window=20, epochs=1, window_scales=np.array([1.0, 0.5]))
     assert det.fit(seasonal(900, 19)[:, 0]).windows_ == [20, 10, 20]
+
+
+def test_an_overflowing_spike_is_flagged_where_it_is(fitted):
+    # 1e25 overflows float32 when squared: the steps whose windows hold it score
+    # +inf (not NaN, which no threshold flags), and the steps far from it keep
+    # finite scores instead of a moving average turned NaN to the series' end.
+    test = seasonal(1500, 1)[:, 0]
+    test[700] = 1e25
+    s = fitted.decision_function(test)
+    assert not np.isnan(s).any()
+    reach = max(fitted.windows_) + fitted.smoothing_
+    inf = np.flatnonzero(np.isinf(s))
+    assert 700 in inf and inf.min() >= 700 - reach and inf.max() <= 700 + reach
+    assert np.isfinite(s[: 700 - reach]).all() and np.isfinite(s[700 + reach :]).all()
+    assert fitted.predict(test)[700] == 1
+    test[700] = 1e39  # beyond float32 altogether
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        fitted.decision_function(test)

@@ -107,9 +107,9 @@ def test_use_before_fit_raises_not_fitted(table):
         (dict(output="tanh"), "output must be one of"),
         (dict(noise_type="pink"), "noise_type must be one of"),
         (dict(noise=-0.1), "noise must be >= 0"),
-        (dict(lr=0.0), "invalid lr"),
+        (dict(lr=0.0), "lr must be a number > 0"),
         (dict(optimizer="sgd"), "optimizer must be one of"),
-        (dict(validation_fraction=1.0), "invalid validation_fraction"),
+        (dict(validation_fraction=1.0), r"validation_fraction must be a number in \[0, 1\)"),
         (dict(loss="bce", scaler="standard"), "loss='bce' needs"),
         (dict(output="sigmoid", scaler="standard"), r"output='sigmoid' gives values in \[0, 1\]"),
         (dict(dropout=1.0), r"dropout must be in \[0, 1\)"),
@@ -118,6 +118,11 @@ def test_use_before_fit_raises_not_fitted(table):
         (dict(hidden=16), "hidden must be 'auto' or a tuple"),
         (dict(batch_size=1, batch_norm=True), "batch_norm needs batches of at least 2"),
         (dict(noise=1.5, noise_type="masking"), "share of values corrupted .* at most 1"),
+        (dict(epochs=None), "epochs must be an integer >= 1, got None"),
+        (dict(epochs=2.5), "epochs must be an integer >= 1, got 2.5"),
+        (dict(batch_size=2.5), "batch_size must be an integer >= 1"),
+        (dict(hidden=(0,)), "hidden must be a tuple of integers >= 1"),
+        (dict(hidden=(8, -3)), "hidden must be a tuple of integers >= 1"),
     ],
 )
 def test_bad_parameters_name_the_parameter(table, params, message):
@@ -175,3 +180,16 @@ def test_channels_last_images_get_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # (n, C, H, W) as expected: no warning
         AutoEncoder(epochs=1, latent_dim=2, random_state=0).fit(np.moveaxis(X, -1, 1))
+
+
+def test_values_beyond_float32_are_refused_not_turned_into_nan(fitted, table):
+    # Finite in float64, infinite in the float32 network: NaN errors otherwise.
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        fitted.reconstruction_error(_with(table, 0, 0, 1e39))
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        AutoEncoder(**TINY).fit(_with(table, 0, 0, -1e39))
+
+
+def test_decoding_no_codes_is_a_clear_error(fitted):
+    with pytest.raises(ValueError, match="n_samples >= 1"):
+        fitted.inverse_transform(np.zeros((0, 2)))

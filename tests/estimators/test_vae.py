@@ -30,7 +30,7 @@ def test_sample_shapes_and_seed(digits):
     assert not np.array_equal(vae.sample(5, random_state=1), vae.sample(5, random_state=2))
     images = VAE(latent_dim=4, epochs=1, random_state=0).fit(X.reshape(-1, 8, 8))
     assert images.sample(3).shape == (3, 8, 8)
-    with pytest.raises(ValueError, match="n_samples must be >= 1"):
+    with pytest.raises(ValueError, match="n_samples must be an integer >= 1"):
         vae.sample(0)
 
 
@@ -117,3 +117,21 @@ def test_warm_start_keeps_the_label_input_it_was_trained_with():
     assert list(cond.classes_) == ["a", "b", "c"] and cond.transform(X[:2], y[:2]).shape == (2, 2)
     cond.fit(X, np.array(list("ab") * 30))  # a subset of the known labels is fine
     assert list(cond.classes_) == ["a", "b", "c"]
+
+
+def test_labels_that_are_missing_or_not_asked_for_are_refused(digits):
+    X = digits[0][:200]
+    with pytest.raises(ValueError, match="missing labels"):
+        VAE(latent_dim=2, epochs=1).fit(X, ["a", None] * 100)
+    with pytest.raises(ValueError, match="missing labels"):
+        VAE(latent_dim=2, epochs=1).fit(X, [np.nan] + [1.0] * 199)
+    cvae = VAE(latent_dim=2, epochs=1, random_state=0).fit(X, ["a", "b"] * 100)
+    with pytest.raises(ValueError, match="missing labels"):
+        cvae.transform(X[:2], ["a", None])
+    plain = VAE(latent_dim=2, epochs=1, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="fitted without labels"):
+        plain.sample(2, y="a")  # would otherwise draw unconditional samples
+    with pytest.raises(ValueError, match="fitted without labels"):
+        plain.log_likelihood(X[:2], [0, 1], n_samples=2)
+    with pytest.raises(ValueError, match="an integer >= 1, got 2.5"):
+        plain.sample(2.5)

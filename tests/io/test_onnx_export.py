@@ -68,3 +68,8 @@ def test_paths_and_unfitted(tmp_path):
     assert onnx_paths("m.v2")[0].name == "m.v2.encoder.onnx"
     with pytest.raises(NotFittedError):
         aekit.AutoEncoder().to_onnx(tmp_path / "m.onnx")
+
+
+def test_a_missing_folder_is_named_before_exporting(dense_ae, tmp_path):
+    with pytest.raises(FileNotFoundError, match="folder to write the ONNX files in"):
+        dense_ae.to_onnx(tmp_path / "missing" / "m")

@@ -17,10 +17,11 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from aekit._atomic import atomic_fit
 from aekit.anomaly.pixels import UNIT_MAX, check_pixel_scale, unit_pixels
-from aekit.anomaly.scoring import error_scale, squared_errors
+from aekit.anomaly.scoring import error_scale, overflow_as_inf, squared_errors
 from aekit.anomaly.settings import member_estimators
-from aekit.anomaly.tabular import TABLE_SCALERS, TableEncoder
+from aekit.anomaly.tabular import TABLE_SCALERS, TableEncoder, check_columns
 from aekit.anomaly.thresholds import (
     check_calibration_params,
     check_contamination,
@@ -28,7 +29,7 @@ from aekit.anomaly.thresholds import (
     conformal_p_values,
     make_threshold,
 )
-from aekit.estimators._data import warn_channels_last
+from aekit.estimators._data import check_float32_range, warn_channels_last
 from aekit.estimators.base import BaseAutoEncoder
 
 BASES = ("autoencoder", "vae")
@@ -193,6 +194,8 @@ class AnomalyDetector(BaseEstimator):
         mixed = isinstance(X, pd.DataFrame) and any(
             not (is_numeric_dtype(t) or is_bool_dtype(t)) for t in X.dtypes
         )
+        if reset and isinstance(X, pd.DataFrame):
+            check_columns(X)  # before scikit-learn, which fails on dates with numpy's words
         shape = getattr(self, "image_shape_", None)
         if not reset and shape is not None and np.shape(X) == tuple(shape):
             raise ValueError(
@@ -236,6 +239,7 @@ class AnomalyDetector(BaseEstimator):
             )
         if not np.isfinite(arr).all():
             raise ValueError("images contain NaN or infinity")
+        check_float32_range(arr, "images")
         if reset:
             warn_channels_last(arr.shape)
             self.unit_pixels_, self.pixel_range_ = True, None
@@ -249,6 +253,7 @@ class AnomalyDetector(BaseEstimator):
         return images
 
     # -------------------------------------------------------------------- fit
+    @atomic_fit
     def fit(self, X, y=None):
         """Train on normal data and calibrate scores and threshold on a held-out part.
 
@@ -311,11 +316,11 @@ class AnomalyDetector(BaseEstimator):
     def _score(self, Z: np.ndarray) -> np.ndarray:
         if self._variational:
             err, kl = self._errors(Z)
-            return 0.5 * err.sum(axis=1) + kl
+            return overflow_as_inf(0.5 * err.sum(axis=1) + kl)
         total = np.zeros(len(Z))
         for est, scale in zip(self.estimators_, self.error_scales_):
             total += squared_errors(est, Z, weights=1.0 / np.square(scale))[0]
-        return total / len(self.estimators_)
+        return overflow_as_inf(total / len(self.estimators_))
 
     def decision_function(self, X) -> np.ndarray:
         """Anomaly score of each row: higher means more anomalous (PyOD's convention).

@@ -72,6 +72,17 @@ def squared_errors(
     return err, (torch.cat(kls).double().numpy() if kl and kls else None)
 
 
+def overflow_as_inf(scores: np.ndarray) -> np.ndarray:
+    """Scores with NaN read as +inf, shape unchanged.
+
+    A row or step far outside the training data can overflow float32 inside
+    the network or the squared error (inf, and inf - inf = NaN further on).
+    Such a score is the most anomalous there is, not a missing one: as +inf
+    it lies above every threshold and gets the smallest p-value.
+    """
+    return np.where(np.isnan(scores), np.inf, scores)
+
+
 def error_scale(errors: np.ndarray) -> np.ndarray:
     """Typical error of each feature: root mean squared residual, floored.
 

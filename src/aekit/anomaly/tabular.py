@@ -23,16 +23,54 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import OneHotEncoder, RobustScaler, StandardScaler
 
+from aekit.estimators._data import FLOAT32_MAX
+
 #: Most one-hot columns per categorical column (the rarest levels share one).
 MAX_LEVELS = 32
 #: Numeric scalings for tables.
 TABLE_SCALERS = ("robust", "standard", None)
 
 
+#: What ``pd.api.types.infer_dtype`` calls an object column of numbers only.
+_NUMBER_KINDS = ("integer", "floating", "mixed-integer-float", "decimal", "boolean")
+#: ... and one of dates, times or durations.
+_TIME_KINDS = ("datetime64", "datetime", "date", "time", "timedelta64", "timedelta", "period")
+
+
 def _is_categorical(s: pd.Series) -> bool:
     # Booleans count as the numbers 0 and 1, so a column fitted as bool and
     # scored as 0/1 integers (or the reverse) means the same thing.
-    return not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s))
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return False
+    # Numbers kept as Python objects (Decimals from a database, a column that
+    # went through concat or apply) are numbers, not one text level per value.
+    return not (s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in _NUMBER_KINDS)
+
+
+def check_columns(df: pd.DataFrame) -> None:
+    """Refuse DataFrame columns a table model cannot read: dates and times, or no values.
+
+    Parameters
+    ----------
+    df : DataFrame of shape (n_samples, n_features)
+
+    Raises
+    ------
+    ValueError
+        Naming the columns of dates, times, durations or periods (as a number
+        or a text level each would mean nothing to the model), and those that
+        hold no value at all.
+    """
+    cols = [df.iloc[:, i] for i in range(df.shape[1])]
+    times = [s.name for s in cols if pd.api.types.infer_dtype(s, skipna=True) in _TIME_KINDS]
+    if times:
+        raise ValueError(
+            f"columns {times} hold dates or times; turn them into numbers a model can compare "
+            "(for example hour of day, day of week, seconds since an event) or drop them"
+        )
+    empty = [s.name for s in cols if s.isna().all()]
+    if empty:
+        raise ValueError(f"columns {empty} hold no values (all missing); drop them")
 
 
 def _one_hot(levels: list[str]) -> OneHotEncoder:
@@ -97,7 +135,10 @@ class TableEncoder:
             # na_value: nullable columns (Int64, boolean) hold pd.NA, reported below.
             block = df.iloc[:, self.numeric_].to_numpy(dtype=np.float64, na_value=np.nan)
         except (TypeError, ValueError) as err:
-            raise ValueError(f"numeric columns {cols} hold values that are not numbers") from err
+            bad = [c for c, i in zip(cols, self.numeric_) if not self._all_numbers(df.iloc[:, i])]
+            raise ValueError(
+                f"columns {bad or cols} were numeric in fit but hold values that are not numbers"
+            ) from err
         finite = np.isfinite(block)
         if not finite.all():
             bad = [c for c, ok in zip(cols, finite.all(axis=0)) if not ok]
@@ -124,6 +165,7 @@ class TableEncoder:
         df = self.as_frame(X)
         if df.shape[1] == 0:
             raise ValueError("X has no columns")
+        check_columns(df)
         kinds = [_is_categorical(df.iloc[:, i]) for i in range(df.shape[1])]
         self.named_ = isinstance(X, pd.DataFrame)
         if not self.named_:
@@ -181,7 +223,16 @@ class TableEncoder:
             )
         blocks = []
         if self.numeric_:
-            blocks.append((self._numeric_block(df) - self.offset_) / self.scale_)
+            scaled = (self._numeric_block(df) - self.offset_) / self.scale_
+            big = np.abs(scaled).max(axis=0, initial=0.0) > FLOAT32_MAX
+            if big.any():
+                bad = [self.columns_[i] for i, b in zip(self.numeric_, big) if b]
+                raise ValueError(
+                    f"numeric columns {bad} hold values too large to score: once scaled they "
+                    f"lie beyond float32's range (|x| > {FLOAT32_MAX:.3g}), which the network "
+                    "computes in"
+                )
+            blocks.append(scaled)
         for i, enc, levels, other in zip(
             self.categorical_, self.encoders_, self.levels_, self.other_
         ):

@@ -207,11 +207,14 @@ def make_threshold(
 
 
 def check_calibration_params(est, int_names: tuple[str, ...]) -> None:
-    """Check ``calibration_fraction`` and the positive-integer-or-None parameters of ``est``."""
+    """Check ``calibration_fraction``, ``hidden`` and the positive-integer-or-None parameters."""
     cf = est.calibration_fraction
     if not isinstance(cf, numbers.Real) or not 0 < cf <= 0.5:
         raise ValueError(f"calibration_fraction must be in (0, 0.5], got {cf!r}")
     for name in int_names:
         v = getattr(est, name)
-        if v is not None and (not isinstance(v, numbers.Integral) or v < 1):
+        if v is not None and (not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1):
             raise ValueError(f"{name} must be a positive integer or None, got {v!r}")
+    h = est.hidden
+    if h is not None and (isinstance(h, str) or not hasattr(h, "__iter__")):
+        raise ValueError(f"hidden must be None or a tuple of layer sizes, e.g. (64, 32), got {h!r}")

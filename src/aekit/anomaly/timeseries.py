@@ -19,16 +19,17 @@ import numbers
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import uniform_filter1d
+from scipy.ndimage import maximum_filter1d, uniform_filter1d
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from aekit._atomic import atomic_fit
 from aekit._warnings import warn_user
 from aekit.anomaly.adaptive import N_SIGMAS, expanding_thresholds
-from aekit.anomaly.scoring import error_scale, squared_errors
+from aekit.anomaly.scoring import error_scale, overflow_as_inf, squared_errors
 from aekit.anomaly.settings import series_estimator
 from aekit.anomaly.thresholds import (
     SERIES_THRESHOLD_RULES,
@@ -39,6 +40,7 @@ from aekit.anomaly.thresholds import (
     make_threshold,
 )
 from aekit.anomaly.windows import choose_window, overlap_add, sliding_windows
+from aekit.estimators._data import check_float32_range
 
 #: Windows scored per chunk, bounding memory on long multichannel series.
 SCORE_CHUNK = 4096
@@ -275,7 +277,14 @@ class TimeSeriesDetector(BaseEstimator):
             self.n_channels_ = x.shape[1]
         return x
 
+    def _scaled(self, x: np.ndarray) -> np.ndarray:
+        """``(T, C)`` series scaled per channel as in training; refuses float32 overflow."""
+        xs = self.scaler_.transform(x)
+        check_float32_range(xs, "the series (scaled by the training series' mean and std)")
+        return xs
+
     # -------------------------------------------------------------------- fit
+    @atomic_fit
     def fit(self, series, y=None):
         """Train on a normal series.
 
@@ -292,7 +301,7 @@ class TimeSeriesDetector(BaseEstimator):
         self._check_params()
         x = self._series(series, reset=True)
         self.scaler_ = StandardScaler().fit(x)
-        xs = self.scaler_.transform(x)
+        xs = self._scaled(x)
         L = int(self.window) if self.window is not None else choose_window(xs)
         if len(xs) < 2 * L:
             way_out = "; pass a smaller window" if L > 2 else ", the shortest there is"
@@ -392,9 +401,15 @@ class TimeSeriesDetector(BaseEstimator):
 
     def _combine(self, err: np.ndarray) -> np.ndarray:
         """Per-step scores ``(T,)`` from standardised errors ``(T, C)``: mean, smooth."""
-        score = err.mean(axis=1)
+        score = overflow_as_inf(err.mean(axis=1))
         if self.smoothing_ > 1:
-            score = uniform_filter1d(score, self.smoothing_, mode="nearest")
+            # The moving average is a running sum, which one infinite error would
+            # turn into NaN from there to the series' end: average the finite
+            # scores, then mark infinite exactly the steps whose span holds one.
+            inf = np.isinf(score)
+            score = uniform_filter1d(np.where(inf, 0.0, score), self.smoothing_, mode="nearest")
+            if inf.any():
+                score[maximum_filter1d(inf, self.smoothing_, mode="nearest")] = np.inf
         return score
 
     def decision_function(self, series) -> np.ndarray:
@@ -415,7 +430,7 @@ class TimeSeriesDetector(BaseEstimator):
         """
         check_is_fitted(self, "estimators_")
         x = self._series(series, reset=False)
-        return self._combine(self._step_errors(self.scaler_.transform(x)))
+        return self._combine(self._step_errors(self._scaled(x)))
 
     def score_samples(self, series) -> np.ndarray:
         """``-decision_function(series)``: higher means more normal, shape (T,)."""
@@ -485,7 +500,7 @@ class TimeSeriesDetector(BaseEstimator):
         """
         check_is_fitted(self, "estimators_")
         x = self._series(series, reset=False)
-        return self._step_errors(self.scaler_.transform(x))
+        return self._step_errors(self._scaled(x))
 
     # ------------------------------------------------------------ model files
     def save(self, path) -> None:

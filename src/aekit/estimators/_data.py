@@ -9,6 +9,27 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from aekit._warnings import warn_user
 
 SCALERS = ("auto", "standard", "minmax", None)
+#: Largest magnitude a float32 holds; the networks compute in float32.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_float32_range(X: np.ndarray, what: str = "X") -> None:
+    """Raise a ValueError when ``X`` holds values beyond float32's range.
+
+    Such values (finite in float64) would become infinite in the float32
+    network and give NaN outputs and scores.
+
+    Parameters
+    ----------
+    X : ndarray of any shape
+    what : str
+        How the message names ``X``.
+    """
+    if X.dtype.kind == "f" and X.dtype.itemsize > 4 and X.size and np.abs(X).max() > FLOAT32_MAX:
+        raise ValueError(
+            f"{what} holds values beyond float32's range (|x| > {FLOAT32_MAX:.3g}), "
+            "which the network computes in: rescale them"
+        )
 
 
 def sample_shape(X: np.ndarray, architecture: str) -> tuple[int, ...]:

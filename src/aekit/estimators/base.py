@@ -17,8 +17,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from aekit._atomic import atomic_fit
 from aekit.estimators._data import (
     Scaling,
+    check_float32_range,
     choose_scaling,
     resolve_architecture,
     sample_shape,
@@ -131,12 +133,13 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
                 f"architecture must be 'auto' or one of {ARCHITECTURES}, got {self.architecture!r}"
             )
         shape = sample_shape(X, arch)
-        if self.hidden != "auto" and not isinstance(self.hidden, (tuple, list)):
+        auto = isinstance(self.hidden, str) and self.hidden == "auto"
+        if not auto and not isinstance(self.hidden, (tuple, list, np.ndarray)):
             raise ValueError(
                 f"hidden must be 'auto' or a tuple of layer sizes, e.g. (64, 32), "
                 f"got {self.hidden!r}"
             )
-        hidden = default_hidden(arch, shape) if self.hidden == "auto" else tuple(self.hidden)
+        hidden = default_hidden(arch, shape) if auto else tuple(self.hidden)
         # A tolerance: min-max scaling can round the largest value to 1 + 2e-16.
         lo, hi = float(X.min()), float(X.max())
         in_unit = lo >= -UNIT_TOL and hi <= 1 + UNIT_TOL
@@ -185,6 +188,7 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         )
         if not reset:
             self._check_sample_shape(X.shape[1:])
+        check_float32_range(X)
         return X
 
     def _check_sample_shape(self, shape: tuple[int, ...]) -> None:
@@ -288,6 +292,7 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         callback = getattr(self, "_epoch_callback", None)
         return train(module, objective, x_t, c_t, config, callback=callback)
 
+    @atomic_fit
     def fit(self, X, y=None):
         """Train the autoencoder on ``X``.
 
@@ -349,9 +354,10 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "module_")
         given = np.asarray(X)
         Z = given.astype(np.float64, copy=False)
-        if Z.ndim != 2 or Z.shape[1] != self.latent_dim_:
+        if Z.ndim != 2 or Z.shape[1] != self.latent_dim_ or len(Z) == 0:
             raise ValueError(
-                f"codes must have shape (n_samples, {self.latent_dim_}), got {Z.shape}"
+                f"codes must have shape (n_samples, {self.latent_dim_}) with n_samples >= 1, "
+                f"got {Z.shape}"
             )
         if not np.isfinite(Z).all():
             raise ValueError("codes contain NaN or infinity")

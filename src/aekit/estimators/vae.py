@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
+from aekit._atomic import atomic_fit
 from aekit.estimators.autoencoder import _ATTRS_DOC, _PARAMS_DOC, AutoEncoder
 from aekit.nn import losses
 from aekit.training.device import make_generator
+
+
+def _no_missing(y: np.ndarray) -> np.ndarray:
+    """``y`` unchanged; a ValueError when a label is missing (None, NaN, pd.NA)."""
+    missing = pd.isna(y)
+    if missing.any():
+        raise ValueError(
+            f"y has missing labels (None or NaN): {int(missing.sum())}, the first at row "
+            f"{int(np.argmax(missing))}; a conditional VAE needs a class for every row"
+        )
+    return y
+
+
+def _check_count(n_samples) -> None:
+    """``n_samples`` must be a whole number >= 1 (not a float that would be cut)."""
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
 
 
 class VAE(AutoEncoder):
@@ -105,10 +125,16 @@ class VAE(AutoEncoder):
         y = np.atleast_1d(np.asarray(y))
         if y.ndim == 1 and len(y) == 1 and n != 1:
             y = np.repeat(y, n)
-        y = column_or_1d(y)
+        y = _no_missing(column_or_1d(y))
         if len(y) != n:
             raise ValueError(f"y has {len(y)} labels for {n} samples")
-        unknown = np.setdiff1d(y, self.classes_)
+        try:
+            unknown = np.setdiff1d(y, self.classes_)
+        except TypeError as err:  # e.g. text labels against numeric classes
+            raise ValueError(
+                f"y holds labels of another kind than the fitted classes "
+                f"{self.classes_.tolist()[:10]}"
+            ) from err
         if len(unknown):
             raise ValueError(  # tolist(): plain values, not np.int64(7), in the message
                 f"y has labels not seen in fit: {unknown.tolist()}; "
@@ -116,6 +142,7 @@ class VAE(AutoEncoder):
             )
         return torch.from_numpy(np.searchsorted(self.classes_, y)).long()
 
+    @atomic_fit
     def fit(self, X, y=None):
         """Train the VAE; with ``y`` (class labels), a conditional VAE.
 
@@ -141,7 +168,7 @@ class VAE(AutoEncoder):
         if y is None:
             self.classes_ = np.array([])
             return self._fit(X)
-        y = column_or_1d(y, warn=True)
+        y = _no_missing(column_or_1d(y, warn=True))
         check_consistent_length(X, y)
         if warm:
             new = np.setdiff1d(np.unique(y), known)
@@ -205,6 +232,14 @@ class VAE(AutoEncoder):
         return super()._reconstruct_valid(X, self._given_or_likely(X, y))
 
     # ---------------------------------------------------------------- sampling
+    def _check_conditional(self, y) -> None:
+        """Refuse labels for a VAE fitted without them (they would be ignored)."""
+        if y is not None and not self.conditional_:
+            raise ValueError(
+                "this VAE was fitted without labels, so it cannot condition on y; "
+                "fit it with y for a conditional VAE"
+            )
+
     def sample(self, n_samples: int = 1, y=None, random_state=None) -> np.ndarray:
         """Draw new data: decode codes drawn from the prior N(0, I).
 
@@ -222,8 +257,8 @@ class VAE(AutoEncoder):
             Decoder means in the input's units and per-sample shape.
         """
         check_is_fitted(self, "module_")
-        if int(n_samples) < 1:
-            raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+        _check_count(n_samples)
+        self._check_conditional(y)
         seed = int(check_random_state(random_state).randint(2**31 - 1))
         gen = make_generator(seed, torch.device("cpu"))
         z = torch.randn(int(n_samples), self.latent_dim_, generator=gen)
@@ -253,8 +288,8 @@ class VAE(AutoEncoder):
         ndarray of shape (n_rows,)
         """
         check_is_fitted(self, "module_")
-        if int(n_samples) < 1:
-            raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+        _check_count(n_samples)
+        self._check_conditional(y)
         X = self._validate(X, reset=False)
         if self.conditional_ and y is None:
             # log p(x) = log sum_k p(x | k) p(k), with a uniform p(k)

@@ -69,7 +69,15 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         self.input_shape = tuple(int(s) for s in self.input_shape)
-        self.hidden = tuple(int(h) for h in self.hidden)
+        h = self.hidden
+        sizes = list(h) if hasattr(h, "__iter__") and not isinstance(h, str) else None
+        if sizes is None or not all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in sizes
+        ):
+            raise ValueError(
+                f"hidden must be a tuple of integers >= 1 (layer sizes or channels), got {h!r}"
+            )
+        self.hidden = tuple(int(v) for v in sizes)
         if self.architecture not in ARCHITECTURES:
             raise ValueError(
                 f"architecture must be one of {ARCHITECTURES}, got {self.architecture!r}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import numbers
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,15 @@ OPTIMIZERS = ("adam", "adamw")
 
 class NonFiniteLossError(FloatingPointError):
     """Training produced a NaN or infinite loss; the best weights so far were kept."""
+
+
+
+def _real(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and v == v
+
+
+def _count(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
 
 
 @dataclass
@@ -85,19 +95,20 @@ class TrainConfig:
     verbose: int = 0
 
     def __post_init__(self) -> None:
-        checks = {
-            "epochs": self.epochs >= 1,
-            "batch_size": self.batch_size >= 1,
-            "lr": self.lr > 0,
-            "weight_decay": self.weight_decay >= 0,
-            "validation_fraction": 0 <= self.validation_fraction < 1,
-            "patience": self.patience is None or self.patience >= 1,
-            "min_delta": self.min_delta >= 0,
-            "grad_clip": self.grad_clip is None or self.grad_clip > 0,
+        checks = {  # name: (holds, what it must be); lambdas, so a wrong type cannot crash
+            "epochs": (lambda v: _count(v), "an integer >= 1"),
+            "batch_size": (lambda v: _count(v), "an integer >= 1"),
+            "lr": (lambda v: _real(v) and v > 0, "a number > 0"),
+            "weight_decay": (lambda v: _real(v) and v >= 0, "a number >= 0"),
+            "validation_fraction": (lambda v: _real(v) and 0 <= v < 1, "a number in [0, 1)"),
+            "patience": (lambda v: v is None or _count(v), "an integer >= 1 or None"),
+            "min_delta": (lambda v: _real(v) and v >= 0, "a number >= 0"),
+            "grad_clip": (lambda v: v is None or (_real(v) and v > 0), "a number > 0 or None"),
         }
-        for name, ok in checks.items():
-            if not ok:
-                raise ValueError(f"invalid {name}={getattr(self, name)!r}")
+        for name, (holds, must) in checks.items():
+            value = getattr(self, name)
+            if not holds(value):
+                raise ValueError(f"{name} must be {must}, got {value!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         check_precision(self.precision)
