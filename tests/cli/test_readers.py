@@ -177,8 +177,24 @@ def test_infinity_is_refused_and_a_decimal_comma_is_not_a_date(tmp_path):
     with pytest.raises(DataError, match="'a' has 1 missing value.* or infinities"):
         read_data(tmp_path / "inf.csv")
     (tmp_path / "comma.csv").write_text("a;b\n1,5;2\n2,5;3\n")
-    with pytest.raises(DataError, match="'a' holds text"):
+    with pytest.raises(DataError, match="'a' holds numbers written with separators .*'1,5'"):
         read_data(tmp_path / "comma.csv", ReadOptions(sep=";"))
+
+
+def test_numbers_with_separators_and_another_column_mark_are_named(tmp_path):
+    # Read as they come, both would be text: a one-hot level per value, where
+    # a new row of 3,000,000 is just "another level" to an anomaly detector.
+    (tmp_path / "thousands.csv").write_text('a,b\n"377",1\n"1,921",2\n"-3,470",3\n')
+    for allow_text in (False, True):
+        with pytest.raises(DataError, match="'a' holds numbers written with separators .*1,921"):
+            read_data(tmp_path / "thousands.csv", ReadOptions(allow_text=allow_text))
+    (tmp_path / "semi.csv").write_text("a;b;c\n0.1;2;3\n0.4;5;6\n")
+    with pytest.raises(DataError, match="looks separated by ';': pass --sep ';'"):
+        read_data(tmp_path / "semi.csv", ReadOptions(allow_text=True))
+    assert read_data(tmp_path / "semi.csv", ReadOptions(sep=";")).X.shape == (2, 3)
+    (tmp_path / "words.csv").write_text("city,v\nOslo,1\nRome,2\n")
+    with pytest.raises(DataError, match="'city' holds text .e.g. 'Oslo'"):
+        read_data(tmp_path / "words.csv")
 
 
 def test_series_across_a_daylight_saving_change(tmp_path):

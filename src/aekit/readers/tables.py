@@ -61,6 +61,10 @@ def _read_parquet(path: Path, chunksize: int | None):
     return (b.to_pandas() for b in pf.iter_batches(batch_size=chunksize))
 
 
+#: A number written with thousands separators or a decimal comma: "1,234.5", "3,5".
+FORMATTED_NUMBER = r"[-+]?\d{1,3}([,'  ]\d{3})+([.,]\d+)?|[-+]?\d+,\d+"
+
+
 def _check_values(df, path: Path, options: ReadOptions, row_offset: int = 0) -> None:
     """Refuse text in numeric columns, text columns unless allowed, and empty cells.
 
@@ -100,6 +104,16 @@ def _check_values(df, path: Path, options: ReadOptions, row_offset: int = 0) -> 
         if not text.any() and s.notna().all():
             df[col] = num.astype(np.float64)  # numbers stored as text or Decimal
             continue
+        shown = s[text].astype(str)
+        formatted = shown.str.fullmatch(FORMATTED_NUMBER)
+        if formatted.mean() > 0.9:
+            raise DataError(
+                f"{path}: column {col!r} holds numbers written with separators (e.g. "
+                f"{shown[formatted].iloc[0]!r}), which would be read as text; write them "
+                "without thousands separators and with a decimal point"
+                + (" (or give --sep if the file's columns are separated by another mark)"
+                   if len(df.columns) == 1 else "")  # fmt: skip
+            )
         if text.mean() <= 0.5:
             i = int(np.flatnonzero(text | s.isna().to_numpy())[0])
             what = "a missing value" if pd.isna(s.iloc[i]) else f"text {str(s.iloc[i])!r}"
@@ -108,7 +122,7 @@ def _check_values(df, path: Path, options: ReadOptions, row_offset: int = 0) -> 
                 f"{i + row_offset + 1}; expected a number"
             )
         if not options.allow_text:
-            first = str(s.dropna().iloc[0])
+            first = shown.iloc[0]
             if _dates(s):
                 raise DataError(
                     f"{path}: column {col!r} holds dates (e.g. {first!r}); this model takes "
@@ -145,6 +159,13 @@ def _split_columns(df, path: Path, options: ReadOptions):
     if missing:
         shown = ", ".join(cols[:20]) + (" ..." if len(cols) > 20 else "")
         raise DataError(f"{path}: no column {missing[0]!r}; the columns are: {shown}")
+    if len(cols) == 1 and options.sep is None:
+        mark = next((m for m in (";", "\t", "|") if m in cols[0]), None)
+        if mark is not None:
+            raise DataError(
+                f"{path}: one column named {cols[0][:60]!r}; the file looks separated by "
+                f"{mark!r}: pass --sep {mark!r}"
+            )
     y = None
     if label is not None:
         y = df[label].to_numpy()
