@@ -93,7 +93,7 @@ def test_images_of_different_sizes_need_a_size(tmp_path):
 
 def test_empty_folder_and_unknown_suffix(tmp_path):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(DataError, match="no PNG or JPEG"):
+    with pytest.raises(DataError, match=r"no images \(PNG, JPEG"):
         read_data(tmp_path / "empty")
     (tmp_path / "x.xlsx").write_bytes(b"")
     with pytest.raises(DataError, match="unknown file type"):
@@ -232,3 +232,24 @@ def test_npz_labels_must_match_and_data_is_not_taken_from_y(tmp_path):
     np.savez(tmp_path / "objects.npz", X=X, y=np.array(["a", None] * 3, dtype=object))
     with pytest.raises(DataError, match="objects.npz: cannot be read"):
         read_data(tmp_path / "objects.npz")
+
+
+def test_other_image_formats_and_camera_orientation(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 255, size=(6, 10), dtype=np.uint8)
+    for suffix in (".bmp", ".tif", ".webp", ".png"):
+        # WebP lossless, so that every format must give the same pixels.
+        lossless = {"lossless": True} if suffix == ".webp" else {}
+        Image.fromarray(a).save(tmp_path / f"a{suffix}", **lossless)
+    data = read_images(tmp_path)
+    assert data.X.shape == (4, 6, 10)  # none skipped
+    np.testing.assert_allclose(data.X, np.repeat(a[None] / 255.0, 4, axis=0), atol=1e-6)
+    # A camera stores the picture sideways plus an EXIF note to turn it.
+    side = tmp_path / "side"
+    side.mkdir()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: turn 90 degrees clockwise to view
+    Image.fromarray(np.rot90(a)).save(side / "photo.png", exif=exif)
+    np.testing.assert_allclose(read_images(side).X[0], a / 255.0, atol=1e-6)

@@ -46,7 +46,8 @@ def read_data(path: str | os.PathLike, options: ReadOptions | None = None) -> Da
     Parameters
     ----------
     path : str or path-like
-        A CSV/TSV/Parquet table, a .npy/.npz array, or a folder of PNG/JPEG images.
+        A CSV/TSV/Parquet table, a .npy/.npz array, or a folder of images (PNG,
+        JPEG, BMP, TIFF, WebP).
     options : ReadOptions, optional
 
     Returns

@@ -1,4 +1,4 @@
-"""Folders of PNG/JPEG images -> one array, labels from subfolder names."""
+"""Folders of images (PNG, JPEG, BMP, TIFF, WebP) -> one array, labels from subfolder names."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from aekit.readers._base import IMAGE_SUFFIXES, DataError, Dataset, MissingDepen
 def read_images(
     folder: str | os.PathLike, size: tuple[int, int] | None = None, color: str = "grayscale"
 ) -> Dataset:
-    """Read every PNG/JPEG under a folder (recursively) as one image array.
+    """Read every image (PNG, JPEG, BMP, TIFF, WebP) under a folder, recursively, as one array.
 
     Images in subfolders take the subfolder's name as label (``digits/3/a.png``
     has label ``'3'``), so a labelled image folder works as is.
@@ -32,7 +32,7 @@ def read_images(
         ``(n, 3, H, W)`` (RGB); ``index`` the relative file names.
     """
     try:
-        from PIL import Image
+        from PIL import Image, ImageOps
     except ImportError as e:  # pragma: no cover - Pillow is in the io extra
         raise MissingDependencyError("reading images needs Pillow: pip install 'aekit[io]'") from e
     if color not in ("grayscale", "rgb"):
@@ -45,12 +45,14 @@ def read_images(
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )  # fmt: skip
     if not files:
-        raise DataError(f"{folder}: no PNG or JPEG images in this folder")
+        raise DataError(f"{folder}: no images (PNG, JPEG, BMP, TIFF or WebP) in this folder")
     mode = "L" if color == "grayscale" else "RGB"
     arrays, names, labels = [], [], []
     for f in files:
         try:
             with Image.open(f) as im:
+                # A camera's JPEG is stored sideways with an EXIF note to turn it.
+                im = ImageOps.exif_transpose(im)
                 # 16- and 32-bit grey (PNG "I;16", "I"): convert() would clip to 8 bits.
                 deep = im.mode.startswith("I")
                 if deep:
