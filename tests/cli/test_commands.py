@@ -341,3 +341,10 @@ def test_reconstructed_images_with_one_name_keep_apart(aekit, models, tmp_path):
     out = tmp_path / "rec"
     assert aekit("-q", "reconstruct", models["images"], src, "-o", out).code == 0
     assert sorted(p.name for p in out.iterdir()) == ["a_jpg.png", "a_png.png"]
+
+
+def test_arrays_of_another_shape_name_both_shapes(aekit, models, tmp_path):
+    np.save(tmp_path / "cube.npy", np.zeros((4, 2, 3)))
+    for command, model in (("score", "detector"), ("encode", "ae")):
+        r = aekit(command, models[model], tmp_path / "cube.npy")
+        assert r.code != 0 and "samples have shape (2, 3)" in r.err and "6 features" in r.err, r

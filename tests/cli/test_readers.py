@@ -253,3 +253,29 @@ def test_other_image_formats_and_camera_orientation(tmp_path):
     exif[0x0112] = 6  # Orientation: turn 90 degrees clockwise to view
     Image.fromarray(np.rot90(a)).save(side / "photo.png", exif=exif)
     np.testing.assert_allclose(read_images(side).X[0], a / 255.0, atol=1e-6)
+
+
+def test_headers_that_are_data_repeat_a_name_or_leave_one_out(tmp_path):
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    np.savetxt(tmp_path / "noheader.csv", X, delimiter=",")
+    with pytest.raises(DataError, match="the file has no header row"):
+        read_data(tmp_path / "noheader.csv")  # the first row would be lost as names
+    (tmp_path / "years.csv").write_text("2019,2020\n1.5,2.5\n")
+    assert read_data(tmp_path / "years.csv").X.columns.tolist() == ["2019", "2020"]
+    (tmp_path / "dup.csv").write_text("a,a,b\n1,2,3\n4,5,6\n")
+    with pytest.raises(DataError, match="more than one column is named 'a'"):
+        read_data(tmp_path / "dup.csv")  # pandas would call the second one 'a.1'
+    pd.DataFrame(X, columns=list("abc")).to_csv(tmp_path / "index.csv")  # index included
+    with pytest.raises(DataError, match="without a name .'Unnamed: 0'"):
+        read_data(tmp_path / "index.csv")
+    kept = read_data(tmp_path / "index.csv", ReadOptions(drop_columns=("Unnamed: 0",)))
+    assert kept.X.columns.tolist() == list("abc")
+
+
+def test_npy_read_in_chunks_gets_the_same_checks(tmp_path):
+    for name, arr, words in (("flat.npy", np.zeros(5), "shape .n_samples"),
+                             ("empty.npy", np.zeros((0, 3)), "no rows"),
+                             ("text.npy", np.array([["a"]]), "expected numbers")):  # fmt: skip
+        np.save(tmp_path / name, arr)
+        with pytest.raises(DataError, match=words):
+            next(iter_table_chunks(tmp_path / name))

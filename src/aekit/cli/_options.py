@@ -284,6 +284,11 @@ def match_model(model: Any, data, args: argparse.Namespace):
         hint = " (pass --image-size)" if data.kind == "images" else ""
         raise CLIError(f"{data.source}: samples have shape {tuple(got)}, the model was trained "
                        f"on shape {shape}{hint}")  # fmt: skip
+    rows = shape[0] if shape is not None and len(shape) == 1 else None
+    rows = expected if shape is None else rows  # a table detector keeps no input_shape_
+    if rows is not None and len(got) != 1:
+        raise CLIError(f"{data.source}: samples have shape {tuple(got)}, but the model was "
+                       f"trained on rows of {rows} features")  # fmt: skip
     if expected is not None and len(got) == 1 and got[0] != expected:
         raise CLIError(f"{data.source}: {got[0]} feature columns, but the model was trained on "
                        f"{expected}")  # fmt: skip

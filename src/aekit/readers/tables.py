@@ -35,7 +35,10 @@ def _read_frame(path: Path, options: ReadOptions, chunksize: int | None = None):
         if file_kind(path) == "parquet":
             return _read_parquet(path, chunksize)
         text = {c: object for c in options.text_columns}
-        return pd.read_csv(path, sep=_sep(path, options.sep), chunksize=chunksize, dtype=text)
+        sep = _sep(path, options.sep)
+        # pandas renames a repeated name "a" to "a.1" without a word: read the header as it is.
+        _refuse_repeated(pd.read_csv(path, sep=sep, header=None, nrows=1).iloc[0], path)
+        return pd.read_csv(path, sep=sep, chunksize=chunksize, dtype=text)
     except (MissingDependencyError, DataError):
         raise
     except pd.errors.EmptyDataError:
@@ -147,8 +150,44 @@ def _dates(s) -> bool:
     return bool(len(head)) and bool(parsed.notna().all())
 
 
+def _refuse_repeated(names, path: Path) -> None:
+    """A DataError naming the column names that occur more than once."""
+    seen, repeated = set(), []
+    for name in map(str, names):
+        if name in seen and name not in repeated:
+            repeated.append(name)
+        seen.add(name)
+    if repeated:
+        raise DataError(f"{path}: more than one column is named {', '.join(map(repr, repeated))}; "
+                        "give every column its own name")  # fmt: skip
+
+
+def _check_header(cols: list[str], path: Path) -> None:
+    """Refuse a header that is a row of data, or that leaves a column unnamed."""
+    numbers = []
+    for c in cols:
+        try:
+            numbers.append(float(c))
+        except ValueError:
+            break
+    # Whole numbers may be a header (years); a row of decimals is data.
+    if len(numbers) == len(cols) and any(v != int(v) for v in numbers if np.isfinite(v)):
+        raise DataError(
+            f"{path}: the first row holds numbers ({', '.join(cols[:3])}...), so the file has "
+            "no header row; add one with a name for every column"
+        )
+    unnamed = [c for c in cols if c.startswith("Unnamed: ")]
+    if unnamed:
+        raise DataError(
+            f"{path}: the header leaves a column without a name ({unnamed[0]!r}; a saved row "
+            f"index, as pandas' to_csv writes by default?): name it, or leave it out with "
+            f"--drop-columns '{unnamed[0]}'"
+        )
+
+
 def _split_columns(df, path: Path, options: ReadOptions):
     """Drop columns, take the label column out; returns (features, labels or None)."""
+    _refuse_repeated(df.columns, path)  # Parquet keeps repeated names as they are
     cols = [str(c) for c in df.columns]
     df.columns = cols
     label = options.label_column
@@ -170,6 +209,7 @@ def _split_columns(df, path: Path, options: ReadOptions):
     if label is not None:
         y = df[label].to_numpy()
     df = df.drop(columns=asked)
+    _check_header([str(c) for c in df.columns], path)
     if df.shape[1] == 0:
         raise DataError(f"{path}: no feature columns left after removing labels and dropped ones")
     return df, y
@@ -206,7 +246,11 @@ def iter_table_chunks(
     options, path = options or ReadOptions(), Path(path)
     kind = file_kind(path)
     if kind == "npy":
-        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+        try:
+            arr = np.load(path, mmap_mode="r", allow_pickle=False)
+        except (ValueError, OSError, EOFError) as e:  # e.g. an object array needs pickle
+            raise DataError(f"{path}: cannot be read as a numpy file ({e})") from None
+        _check_array(arr, path)
         for s in range(0, len(arr), chunksize):
             yield Dataset(X=np.asarray(arr[s : s + chunksize]), kind="array",
                           source=str(path), extra={"offset": s})  # fmt: skip
@@ -263,6 +307,21 @@ def check_columns(X, expected: Sequence[str], source: str = "data") -> tuple[Any
     return X[list(expected)], extra
 
 
+def _check_array(X: np.ndarray, path: Path) -> None:
+    """Refuse arrays that are not numbers of shape (n_samples, ...) with n_samples >= 1."""
+    if X.dtype.kind not in "biuf":
+        raise DataError(f"{path}: the array has dtype {X.dtype}; expected numbers")
+    if X.ndim < 2:
+        # Refused rather than guessed: (n,) may be n samples of one feature or one sample.
+        hint = (" (for one feature or one series, save it as a column: "
+                "np.save(path, x.reshape(-1, 1)))" if X.ndim == 1 else "")
+        raise DataError(
+            f"{path}: expected an array of shape (n_samples, ...), got {X.shape}{hint}"
+        )
+    if len(X) == 0:
+        raise DataError(f"{path}: the array has no rows (shape {X.shape})")
+
+
 def read_array(path: str | os.PathLike) -> Dataset:
     """Read a .npy array, or a .npz with the data under ``X`` (or its first array).
 
@@ -287,15 +346,7 @@ def read_array(path: str | os.PathLike) -> Dataset:
         raise
     except (ValueError, OSError, EOFError) as e:  # e.g. an object array needs pickle
         raise DataError(f"{path}: cannot be read as a numpy file ({e})") from None
-    if X.dtype.kind not in "biuf":
-        raise DataError(f"{path}: the array has dtype {X.dtype}; expected numbers")
-    if X.ndim < 2:
-        # Refused rather than guessed: (n,) may be n samples of one feature or one sample.
-        hint = (" (for one feature or one series, save it as a column: "
-                "np.save(path, x.reshape(-1, 1)))" if X.ndim == 1 else "")
-        raise DataError(
-            f"{path}: expected an array of shape (n_samples, ...), got {X.shape}{hint}"
-        )
+    _check_array(X, path)
     if y is not None and y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]  # a column of labels
     if y is not None and (y.ndim != 1 or len(y) != len(X)):
