@@ -194,6 +194,13 @@ def test_series_windows_with_a_conv1d_autoencoder(aekit, files, tmp_path):
     r = aekit("report", m, files["series"], "--label-column", "is_anomaly",
               "--timestamp-column", "timestamp", "-o", report)  # fmt: skip
     assert r.code == 0 and "--label-column is_anomaly is left out of the features" in r.err
+    # The model keeps its series' columns: a renamed one is an error, not scored.
+    assert aekit_load(m).window_columns_ == ["value"]
+    renamed = tmp_path / "renamed.csv"
+    pd.read_csv(files["series"]).rename(columns={"value": "pressure"}).to_csv(renamed,
+                                                                              index=False)
+    r = aekit("encode", m, renamed, *opts)
+    assert r.code != 0 and "missing 1 column(s) the model was trained on: 'value'" in r.err
 
 
 def test_image_folder_encode_reconstruct_score(aekit, models, files, tmp_path):

@@ -34,7 +34,10 @@ REQUIRED = (
     "best_epoch_",
     "n_epochs_",
 )
-OPTIONAL = ("feature_names_in_", "classes_", "latent_curve_")
+#: ``window_columns_``: the series columns an autoencoder on windows was fitted on
+#: (set by ``aekit fit``; scikit-learn's ``feature_names_in_`` would make it warn
+#: on every array of windows).
+OPTIONAL = ("feature_names_in_", "classes_", "latent_curve_", "window_columns_")
 
 #: Fitted attributes of each kind of scikit-learn scaler inside ``Scaling``.
 SCALER_ATTRS = {

@@ -41,12 +41,21 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
     if takes_windows(model):
         import numpy as np
 
-        from aekit.readers import read_data, sliding_windows
+        from aekit.cli._options import say
+        from aekit.readers import check_columns, read_data, sliding_windows
 
         path = args.data if path is None else path
         data = read_data(path, read_options(args))
         length, stride = int(model.input_shape_[-1]), getattr(args, "stride", 1)
-        values = np.asarray(data.X, dtype=float)
+        names = getattr(model, "window_columns_", None)
+        values = data.X
+        if names is not None and hasattr(values, "columns"):
+            # Renamed or swapped channels would otherwise be scored without a word.
+            values, extra = check_columns(values, names, data.source)
+            if extra:
+                say(args, f"note: {data.source}: columns not used by the model are left "
+                    f"out: {', '.join(extra)}")  # fmt: skip
+        values = np.asarray(values, dtype=float)
         X = sliding_windows(values, length, stride)  # (n, C, L)
         X = match_model(model, type(data)(X=X, kind="array", source=data.source), args)
         ends = np.arange(length - 1, len(values), stride)[: len(X)]

@@ -181,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
         if series:
             if args.window is None:
                 raise CLIError("a time series needs --window (the window length in steps)", 2)
+            columns = [str(c) for c in getattr(X, "columns", [])]
             X = sliding_windows(np.asarray(X, float), args.window, args.stride)
             model = autoencoder(args, **({} if args.architecture != "auto"
                                          else {"architecture": "conv1d"}))  # fmt: skip
@@ -192,6 +193,8 @@ def run(args: argparse.Namespace) -> int:
             model.fit(X, y)
         else:
             model.fit(X)
+        if series and columns:
+            model.window_columns_ = columns  # checked by the commands that read series
     from aekit.io import save
 
     save(model, args.output)
