@@ -355,3 +355,23 @@ def test_arrays_of_another_shape_name_both_shapes(aekit, models, tmp_path):
     for command, model in (("score", "detector"), ("encode", "ae")):
         r = aekit(command, models[model], tmp_path / "cube.npy")
         assert r.code != 0 and "samples have shape (2, 3)" in r.err and "6 features" in r.err, r
+
+
+def test_columns_the_model_does_not_use_cannot_block_it(aekit, models, files, tmp_path):
+    data = pd.read_csv(files["test_csv"]).assign(city="Oslo")
+    data.loc[3, "city"] = None  # text with a gap: refused if the column were read
+    data.to_csv(tmp_path / "more.csv", index=False)
+    r = aekit("encode", models["ae"], tmp_path / "more.csv")
+    assert r.code == 0, r.err
+    assert "left out: id, label, city" in r.err
+    r = aekit("score", models["detector"], tmp_path / "more.csv", "--chunksize", "30")
+    assert r.code == 0 and "city" in r.err, r.err
+
+
+def test_device_option_applies_to_a_loaded_model(aekit, models, files):
+    r = aekit("encode", models["ae"], files["test_csv"], "--device", "cuda:7")
+    assert r.code != 0 and "cuda:7" in r.err  # asked for, not ignored
+    from aekit.cli._options import load_model
+
+    det = load_model(str(models["detector"]), "cpu")
+    assert det.device == "cpu" and all(m.device == "cpu" for m in det.estimators_)

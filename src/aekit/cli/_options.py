@@ -171,11 +171,12 @@ def write_table(frame, path: str | None) -> None:
 
 # ---------------------------------------------------------------------- input
 def read_options(args: argparse.Namespace, allow_text: bool = False, image_size=None,
-                 color: str | None = None, text_columns=()):  # fmt: skip
+                 color: str | None = None, text_columns=(), keep=None):  # fmt: skip
     """The :class:`~aekit.readers.ReadOptions` given on the command line.
 
-    ``text_columns`` are read as text (see :func:`text_columns`); an
-    ``args.label_optional`` set by a command lets a file lack the label column.
+    ``text_columns`` are read as text (see :func:`text_columns`); ``keep``, a
+    model's column names, leaves every other column out before it is checked;
+    an ``args.label_optional`` set by a command lets a file lack the label column.
     """
     from aekit.readers import ReadOptions
 
@@ -189,16 +190,32 @@ def read_options(args: argparse.Namespace, allow_text: bool = False, image_size=
         allow_text=allow_text,
         text_columns=tuple(text_columns),
         label_optional=bool(getattr(args, "label_optional", False)),
+        keep_columns=None if keep is None else tuple(keep),
     )
 
 
-def load_model(path: str):
-    """Load a model file; a missing or bad file is a one-line error."""
+def load_model(path: str, device: str = "auto"):
+    """Load a model file onto ``device`` (--device); a missing or bad file is a one-line error.
+
+    'auto' keeps the device the model was saved for (CUDA when present and
+    asked for then, else the CPU); anything else moves every network there.
+    """
     if not Path(path).is_file():
         raise CLIError(f"{path}: no such model file")
     from aekit.io import load
 
-    return load(path)
+    model = load(path)
+    if device != "auto":
+        from aekit.report.summary import autoencoders_of
+        from aekit.training.device import resolve_device
+
+        target = resolve_device(device)
+        for est in (model, *autoencoders_of(model)):
+            if "device" in est.get_params(deep=False):
+                est.set_params(device=device)
+            if hasattr(est, "module_"):
+                est.module_.to(target)
+    return model
 
 
 def feature_names(model: Any) -> list[str] | None:
@@ -270,6 +287,7 @@ def match_model(model: Any, data, args: argparse.Namespace):
             from aekit.readers import check_columns
 
             X, extra = check_columns(X, names, data.source)
+            extra = [*data.extra.get("left_out", []), *extra]
             if extra:
                 say(args, f"note: {data.source}: columns not used by the model are left "
                     f"out: {', '.join(extra)}")
@@ -305,7 +323,8 @@ def read_for_model(args: argparse.Namespace, model: Any, path: str):
     from aekit.readers import read_data
 
     size, color = image_read_settings(model)
-    opts = read_options(args, accepts_text(model), size, color, text_columns(model))
+    opts = read_options(args, accepts_text(model), size, color, text_columns(model),
+                        feature_names(model))  # fmt: skip
     data = read_data(path, opts)
     return match_model(model, data, args), data
 

@@ -47,6 +47,12 @@ class ReadOptions:
     label_optional : bool
         A file without ``label_column`` is read with no labels instead of
         refused (normal training data often has none).
+    keep_columns : tuple of str or None
+        The columns a model was fitted on: any other column (besides the
+        label) is left out before its values are checked, so that a column
+        the model does not use cannot make the file unreadable; their names
+        are in ``Dataset.extra['left_out']``. Applied only when the file has
+        all of them. None keeps every column.
     """
 
     label_column: str | None = None
@@ -58,6 +64,7 @@ class ReadOptions:
     allow_text: bool = False
     text_columns: tuple[str, ...] = ()
     label_optional: bool = False
+    keep_columns: tuple[str, ...] | None = None
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from aekit.readers._base import DataError, Dataset, ReadOptions
-from aekit.readers.tables import _check_values, _pandas, _read_frame, _split_columns
+from aekit.readers.tables import _check_values, _left_out, _pandas, _read_frame, _split_columns
 
 
 def read_series(path: str | os.PathLike, options: ReadOptions) -> Dataset:
@@ -49,7 +49,8 @@ def read_series(path: str | os.PathLike, options: ReadOptions) -> Dataset:
                         f"does not come after row {i} ({raw.iloc[i - 1]})")  # fmt: skip
     values, y = _split_columns(df.drop(columns=[col]), path, options)
     _check_values(values, path, ReadOptions(allow_text=False))
-    return Dataset(X=values, y=y, kind="series", index=t, source=str(path))
+    return Dataset(X=values, y=y, kind="series", index=t, source=str(path),
+                   extra=_left_out(values))  # fmt: skip
 
 
 def sliding_windows(values: np.ndarray, window: int, stride: int = 1) -> np.ndarray:

@@ -185,6 +185,11 @@ def _check_header(cols: list[str], path: Path) -> None:
         )
 
 
+def _left_out(df) -> dict:
+    """``{'left_out': names}`` when ``keep_columns`` left columns out, else ``{}``."""
+    return {"left_out": df.attrs["left_out"]} if df.attrs.get("left_out") else {}
+
+
 def _split_columns(df, path: Path, options: ReadOptions):
     """Drop columns, take the label column out; returns (features, labels or None)."""
     _refuse_repeated(df.columns, path)  # Parquet keeps repeated names as they are
@@ -209,6 +214,13 @@ def _split_columns(df, path: Path, options: ReadOptions):
     if label is not None:
         y = df[label].to_numpy()
     df = df.drop(columns=asked)
+    keep = options.keep_columns
+    # A file lacking some of them is read whole, so that the reader's hints
+    # (a date column, text) and the model's list of missing columns still come.
+    if keep is not None and set(keep) <= set(df.columns):
+        unused = [c for c in df.columns if c not in set(options.keep_columns)]
+        df = df.drop(columns=unused)
+        df.attrs["left_out"] = unused  # read by the caller, which says so
     _check_header([str(c) for c in df.columns], path)
     if df.shape[1] == 0:
         raise DataError(f"{path}: no feature columns left after removing labels and dropped ones")
@@ -229,7 +241,7 @@ def read_table(path: str | os.PathLike, options: ReadOptions | None = None) -> D
         raise DataError(f"{path}: the table has a header but no rows")
     df, y = _split_columns(df, path, options)
     _check_values(df, path, options)
-    return Dataset(X=df, y=y, kind="table", source=str(path))
+    return Dataset(X=df, y=y, kind="table", source=str(path), extra=_left_out(df))
 
 
 def iter_table_chunks(
@@ -267,7 +279,8 @@ def iter_table_chunks(
         for df in _read_frame(path, options, chunksize=chunksize):
             df, y = _split_columns(df, path, options)
             _check_values(df, path, options, row_offset=offset)
-            yield Dataset(X=df, y=y, kind="table", source=str(path), extra={"offset": offset})
+            yield Dataset(X=df, y=y, kind="table", source=str(path),
+                          extra={"offset": offset, **_left_out(df)})  # fmt: skip
             offset += len(df)
     except pd.errors.ParserError as e:
         raise DataError(f"{path}: cannot be read as a table ({str(e).splitlines()[0]})") from None

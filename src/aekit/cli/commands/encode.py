@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from aekit.cli.commands._shared import autoencoder_input, require_autoencoder
 
     check_output_path(args.output)
-    model = require_autoencoder(load_model(args.model), "encode")
+    model = require_autoencoder(load_model(args.model, args.device), "encode")
     X, ids, y = autoencoder_input(args, model)
     import pandas as pd
 

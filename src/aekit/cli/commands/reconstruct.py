@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     to_folder = args.output is not None and "." not in args.output.rstrip("/").split("/")[-1]
     if not to_folder:
         check_output_path(args.output)
-    model = require_autoencoder(load_model(args.model), "reconstruct")
+    model = require_autoencoder(load_model(args.model, args.device), "reconstruct")
     X, ids, y = autoencoder_input(args, model)
     R = model.reconstruct(X, y)
     err = ((np.asarray(R, float) - np.asarray(X, float)) ** 2).reshape(len(R), -1).mean(axis=1)

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from aekit.report import make_report
     from aekit.report.summary import takes_windows
 
-    model = load_model(args.model)
+    model = load_model(args.model, args.device)
     if takes_windows(model):
         X, _, _ = autoencoder_input(args, model)
         data_y, index = None, None

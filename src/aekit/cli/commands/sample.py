@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     to_folder = out is not None and "." not in out.rstrip("/").split("/")[-1]
     if not (to_png or to_folder):
         check_output_path(out)
-    model = load_model(args.model)
+    model = load_model(args.model, args.device)
     if not hasattr(model, "sample"):
         raise CLIError(f"sampling needs a VAE (`aekit fit --model vae`), but the file holds "
                        f"{model_label(model)}")  # fmt: skip

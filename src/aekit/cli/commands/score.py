@@ -57,6 +57,7 @@ def _frames(args, model):
 
     from aekit.cli._options import (
         accepts_text,
+        feature_names,
         id_columns,
         image_read_settings,
         match_model,
@@ -74,7 +75,8 @@ def _frames(args, model):
         return
     kind = file_kind(args.data)
     size, color = image_read_settings(model)
-    opts = read_options(args, accepts_text(model), size, color, text_columns(model))
+    opts = read_options(args, accepts_text(model), size, color, text_columns(model),
+                        feature_names(model))  # fmt: skip
     if series_model or kind not in ("table", "parquet", "npy") or opts.timestamp_column:
         data = read_data(args.data, opts)
         X = match_model(model, data, args)
@@ -109,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     )
 
     check_output_path(args.output)
-    model = load_model(args.model)
+    model = load_model(args.model, args.device)
     score = _scorer(model)
     if args.p_values and not hasattr(model, "p_values"):
         raise ValueError("--p-values needs a detector from `aekit fit --anomaly`")
