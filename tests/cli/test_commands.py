@@ -375,3 +375,15 @@ def test_device_option_applies_to_a_loaded_model(aekit, models, files):
 
     det = load_model(str(models["detector"]), "cpu")
     assert det.device == "cpu" and all(m.device == "cpu" for m in det.estimators_)
+
+
+def test_options_for_another_kind_of_data_are_refused(aekit, files, tmp_path):
+    out = tmp_path / "m.aekit"
+    r = aekit("fit", files["csv"], "-o", out, "--window", "5")
+    assert r.code == 2 and "--window and --stride are for a time series" in r.err
+    r = aekit("fit", files["series_train"], "--timestamp-column", "timestamp", "--anomaly",
+              "--stride", "2", "-o", out)  # fmt: skip
+    assert r.code == 2 and "the series detector learns from every window" in r.err
+    r = aekit("fit", files["npy"], "--model", "vae", "--conditional", "-o", out)
+    assert r.code == 2 and "save them as 'y' in a .npz file" in r.err
+    assert not out.exists()

@@ -279,3 +279,14 @@ def test_npy_read_in_chunks_gets_the_same_checks(tmp_path):
         np.save(tmp_path / name, arr)
         with pytest.raises(DataError, match=words):
             next(iter_table_chunks(tmp_path / name))
+
+
+def test_images_beside_class_folders_drop_the_labels_with_a_warning(tmp_path):
+    from PIL import Image
+
+    a = np.zeros((4, 4), dtype=np.uint8)
+    (tmp_path / "cat").mkdir()
+    Image.fromarray(a).save(tmp_path / "cat" / "1.png")
+    Image.fromarray(a).save(tmp_path / "loose.png")
+    with pytest.warns(UserWarning, match="1 images lie outside the class subfolders"):
+        assert read_images(tmp_path).y is None

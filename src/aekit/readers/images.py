@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from aekit._warnings import warn_user
 from aekit.readers._base import IMAGE_SUFFIXES, DataError, Dataset, MissingDependencyError
 
 
@@ -79,5 +80,9 @@ def read_images(
         names.append(str(rel))
         labels.append(rel.parts[0] if len(rel.parts) > 1 else None)
     y = np.asarray(labels) if all(lab is not None for lab in labels) else None
+    if y is None and any(lab is not None for lab in labels):
+        loose = sum(lab is None for lab in labels)
+        warn_user(f"{folder}: {loose} images lie outside the class subfolders, so no image "
+                  "gets a class label; move them into a subfolder to keep the classes")  # fmt: skip
     return Dataset(X=np.stack(arrays), y=y, kind="images", index=np.asarray(names),
                    source=str(folder))  # fmt: skip

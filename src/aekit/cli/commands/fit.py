@@ -171,6 +171,12 @@ def run(args: argparse.Namespace) -> int:
     data = read_data(args.data, read_options(args, allow_text=args.anomaly))
     series = data.kind == "series"
     X, y = data.X, data.y
+    if not series and (args.window is not None or args.stride != 1):
+        raise CLIError("--window and --stride are for a time series: read the file as one "
+                       "with --timestamp-column", 2)  # fmt: skip
+    if series and args.anomaly and args.stride != 1:
+        raise CLIError("--stride is for an autoencoder on windows; the series detector "
+                       "learns from every window", 2)  # fmt: skip
     if args.anomaly:
         model = detector(args, series)
         model.fit(X)
@@ -189,7 +195,11 @@ def run(args: argparse.Namespace) -> int:
             model = autoencoder(args)
         if args.conditional:
             if y is None:
-                raise CLIError("--conditional needs the classes: give --label-column", 2)
+                where = {"images": "put each class's images in a subfolder named after it "
+                                   "(folder/cat/1.png)",
+                         "array": "save them as 'y' in a .npz file beside 'X'"}  # fmt: skip
+                raise CLIError("--conditional needs the classes: "
+                               + where.get(data.kind, "give --label-column"), 2)  # fmt: skip
             model.fit(X, y)
         else:
             model.fit(X)
