@@ -247,3 +247,10 @@ def test_an_overflowing_spike_is_flagged_where_it_is(fitted):
     test[700] = 1e39  # beyond float32 altogether
     with pytest.raises(ValueError, match="beyond float32's range"):
         fitted.decision_function(test)
+
+
+def test_numbers_held_as_objects_are_a_series():
+    train = pd.Series(seasonal(600, 0)[:, 0]).astype(object)
+    ts = TimeSeriesDetector(epochs=1, n_estimators=1, random_state=0).fit(train)
+    np.testing.assert_array_equal(ts.decision_function(train),
+                                  ts.decision_function(train.astype(float)))  # fmt: skip

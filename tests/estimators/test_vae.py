@@ -135,3 +135,9 @@ def test_labels_that_are_missing_or_not_asked_for_are_refused(digits):
         plain.log_likelihood(X[:2], [0, 1], n_samples=2)
     with pytest.raises(ValueError, match="an integer >= 1, got 2.5"):
         plain.sample(2.5)
+
+
+def test_a_continuous_target_as_labels_warns(digits):
+    X = digits[0][:100]
+    with pytest.warns(UserWarning, match="100 different labels for 100 rows"):
+        VAE(latent_dim=2, epochs=1, random_state=0).fit(X, np.linspace(0, 1, 100))

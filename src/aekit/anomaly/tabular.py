@@ -32,7 +32,7 @@ TABLE_SCALERS = ("robust", "standard", None)
 
 
 #: What ``pd.api.types.infer_dtype`` calls an object column of numbers only.
-_NUMBER_KINDS = ("integer", "floating", "mixed-integer-float", "decimal", "boolean")
+NUMBER_KINDS = ("integer", "floating", "mixed-integer-float", "decimal", "boolean")
 #: ... and one of dates, times or durations.
 _TIME_KINDS = ("datetime64", "datetime", "date", "time", "timedelta64", "timedelta", "period")
 
@@ -44,7 +44,7 @@ def _is_categorical(s: pd.Series) -> bool:
         return False
     # Numbers kept as Python objects (Decimals from a database, a column that
     # went through concat or apply) are numbers, not one text level per value.
-    return not (s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in _NUMBER_KINDS)
+    return not (s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in NUMBER_KINDS)
 
 
 def check_columns(df: pd.DataFrame) -> None:

@@ -31,6 +31,7 @@ from aekit._warnings import warn_user
 from aekit.anomaly.adaptive import N_SIGMAS, expanding_thresholds
 from aekit.anomaly.scoring import error_scale, overflow_as_inf, squared_errors
 from aekit.anomaly.settings import series_estimator
+from aekit.anomaly.tabular import NUMBER_KINDS
 from aekit.anomaly.thresholds import (
     SERIES_THRESHOLD_RULES,
     check_calibration_params,
@@ -262,7 +263,12 @@ class TimeSeriesDetector(BaseEstimator):
         if isinstance(series, pd.Series):
             series = series.to_frame()
         if isinstance(series, pd.DataFrame):
-            bad = [c for c in series.columns if not pd.api.types.is_numeric_dtype(series[c])]
+            # Numbers held as Python objects (a Series built from a list of Decimals) are numbers.
+            bad = [
+                c for c in series.columns
+                if not pd.api.types.is_numeric_dtype(series[c])
+                and pd.api.types.infer_dtype(series[c], skipna=True) not in NUMBER_KINDS
+            ]  # fmt: skip
             if bad:
                 raise ValueError(
                     f"series columns must be numeric; {bad} are not (make a timestamp the index)"

@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
 from aekit._atomic import atomic_fit
+from aekit._warnings import warn_user
 from aekit.estimators.autoencoder import _ATTRS_DOC, _PARAMS_DOC, AutoEncoder
 from aekit.nn import losses
 from aekit.training.device import make_generator
@@ -181,6 +182,14 @@ class VAE(AutoEncoder):
             enc.classes_ = known
         else:
             enc = LabelEncoder().fit(y)
+            k = len(enc.classes_)
+            if k > 20 and k > len(y) // 2:
+                warn_user(
+                    f"y has {k} different labels for {len(y)} rows: a conditional VAE makes "
+                    "each one a class, and transforms unlabelled rows with one pass per class. "
+                    "A continuous target (a Pipeline passes it on as y) is not a class label: "
+                    "fit the VAE without y"
+                )
         self.classes_ = enc.classes_
         return self._fit(X, enc.transform(y), len(self.classes_))
 
