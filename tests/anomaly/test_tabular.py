@@ -145,7 +145,7 @@ def test_unreadable_columns_are_named(frame):
     with pytest.raises(ValueError, match=r"columns \['nothing'\] hold no values"):
         TableEncoder().fit(frame.assign(nothing=None))
     enc = TableEncoder().fit(frame)
-    with pytest.raises(ValueError, match=r"columns \['count'\] were numeric in fit"):
+    with pytest.raises(ValueError, match=r"columns \['count'\] are numeric .as fitted."):
         enc.transform(frame.assign(count="noon"))  # only the column at fault is named
 
 

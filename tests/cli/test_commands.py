@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 
 import numpy as np
 import pandas as pd
@@ -201,6 +203,10 @@ def test_series_windows_with_a_conv1d_autoencoder(aekit, files, tmp_path):
                                                                               index=False)
     r = aekit("encode", m, renamed, *opts)
     assert r.code != 0 and "missing 1 column(s) the model was trained on: 'value'" in r.err
+    noted = tmp_path / "noted.csv"
+    pd.read_csv(files["series"]).assign(note="ok").to_csv(noted, index=False)
+    r = aekit("encode", m, noted, *opts)  # a text column the model does not use
+    assert r.code == 0 and "left out: note" in r.err, r.err
 
 
 def test_image_folder_encode_reconstruct_score(aekit, models, files, tmp_path):
@@ -311,6 +317,9 @@ def test_an_input_is_never_overwritten(aekit, models, files, tmp_path):
 def test_a_failed_score_leaves_the_earlier_scores(aekit, models, files, tmp_path):
     out = tmp_path / "scores.csv"
     assert aekit("-q", "score", models["detector"], files["test_csv"], "-o", out).code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask  # not the temp file's 0o600
     before = out.read_bytes()
     bad = pd.read_csv(files["test_csv"])
     bad.loc[80, "f2"] = np.nan  # in the second chunk: the first is written by then

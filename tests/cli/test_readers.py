@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -188,6 +190,9 @@ def test_numbers_with_separators_and_another_column_mark_are_named(tmp_path):
     for allow_text in (False, True):
         with pytest.raises(DataError, match="'a' holds numbers written with separators .*1,921"):
             read_data(tmp_path / "thousands.csv", ReadOptions(allow_text=allow_text))
+    (tmp_path / "sizes.csv").write_text('size,v\n"1,2",1\n"2,3",2\n')  # a category, or 1.2?
+    with pytest.warns(UserWarning, match="'size' is read as text, though its values look"):
+        assert read_data(tmp_path / "sizes.csv", ReadOptions(allow_text=True)).X.shape == (2, 2)
     (tmp_path / "semi.csv").write_text("a;b;c\n0.1;2;3\n0.4;5;6\n")
     with pytest.raises(DataError, match="looks separated by ';': pass --sep ';'"):
         read_data(tmp_path / "semi.csv", ReadOptions(allow_text=True))
@@ -258,13 +263,20 @@ def test_other_image_formats_and_camera_orientation(tmp_path):
 def test_headers_that_are_data_repeat_a_name_or_leave_one_out(tmp_path):
     X = np.random.default_rng(0).normal(size=(5, 3))
     np.savetxt(tmp_path / "noheader.csv", X, delimiter=",")
-    with pytest.raises(DataError, match="the file has no header row"):
-        read_data(tmp_path / "noheader.csv")  # the first row would be lost as names
-    (tmp_path / "years.csv").write_text("2019,2020\n1.5,2.5\n")
-    assert read_data(tmp_path / "years.csv").X.columns.tolist() == ["2019", "2020"]
+    with pytest.warns(UserWarning, match="if the file has no header row"):
+        read_data(tmp_path / "noheader.csv")  # the first row is lost as names: said
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for header in ("2019,2020", "label,400.5", "01,1"):  # years; a label; two names
+            (tmp_path / "h.csv").write_text(f"{header}\n1.5,2.5\n")
+            names = read_data(tmp_path / "h.csv").X.columns.tolist()
+            assert names == header.split(","), names
     (tmp_path / "dup.csv").write_text("a,a,b\n1,2,3\n4,5,6\n")
     with pytest.raises(DataError, match="more than one column is named 'a'"):
         read_data(tmp_path / "dup.csv")  # pandas would call the second one 'a.1'
+    (tmp_path / "gaps.csv").write_text("a,,,b\n1,2,3,4\n")
+    with pytest.raises(DataError, match="without a name .'Unnamed: 1'"):
+        read_data(tmp_path / "gaps.csv")  # two empty names are not one repeated name
     pd.DataFrame(X, columns=list("abc")).to_csv(tmp_path / "index.csv")  # index included
     with pytest.raises(DataError, match="without a name .'Unnamed: 0'"):
         read_data(tmp_path / "index.csv")
@@ -288,5 +300,5 @@ def test_images_beside_class_folders_drop_the_labels_with_a_warning(tmp_path):
     (tmp_path / "cat").mkdir()
     Image.fromarray(a).save(tmp_path / "cat" / "1.png")
     Image.fromarray(a).save(tmp_path / "loose.png")
-    with pytest.warns(UserWarning, match="1 images lie outside the class subfolders"):
+    with pytest.warns(UserWarning, match="1 image lies outside the class subfolders"):
         assert read_images(tmp_path).y is None

@@ -183,11 +183,14 @@ def test_channels_last_images_get_a_warning():
 
 
 def test_values_beyond_float32_are_refused_not_turned_into_nan(fitted, table):
-    # Finite in float64, infinite in the float32 network: NaN errors otherwise.
-    with pytest.raises(ValueError, match="beyond float32's range"):
+    # Finite in float64, infinite in the float32 network once scaled: NaN errors otherwise.
+    with pytest.raises(ValueError, match=r"X \(once scaled\) holds values beyond float32's"):
         fitted.reconstruction_error(_with(table, 0, 0, 1e39))
     with pytest.raises(ValueError, match="beyond float32's range"):
-        AutoEncoder(**TINY).fit(_with(table, 0, 0, -1e39))
+        AutoEncoder(**TINY, scaler=None).fit(_with(table, 0, 0, -1e39))
+    # What the network reads is the scaled data: huge raw values scaled down train fine.
+    huge = AutoEncoder(**TINY).fit(table * 1e40)
+    assert np.isfinite(huge.reconstruction_error(table * 1e40)).all()
 
 
 def test_decoding_no_codes_is_a_clear_error(fitted):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import pickle
+import stat
 import zipfile
 
 import numpy as np
@@ -330,3 +332,7 @@ def test_saving_onto_a_folder_names_the_folder(dense_ae, tmp_path):
     with pytest.raises(IsADirectoryError, match="a folder has the model file's name"):
         dense_ae.save(tmp_path / "models")
     assert [p.name for p in tmp_path.iterdir()] == ["models"]  # no temporary file left
+    dense_ae.save(tmp_path / "m.aekit")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "m.aekit").stat().st_mode) == 0o666 & ~umask

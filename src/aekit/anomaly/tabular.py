@@ -61,14 +61,21 @@ def check_columns(df: pd.DataFrame) -> None:
         or a text level each would mean nothing to the model), and those that
         hold no value at all.
     """
-    cols = [df.iloc[:, i] for i in range(df.shape[1])]
-    times = [s.name for s in cols if pd.api.types.infer_dtype(s, skipna=True) in _TIME_KINDS]
+    # From the dtypes, and infer_dtype only for object columns: fast on wide numeric frames.
+    types = pd.api.types
+    times = [
+        df.columns[i] for i, t in enumerate(df.dtypes)
+        if types.is_datetime64_any_dtype(t) or types.is_timedelta64_dtype(t)
+        or isinstance(t, pd.PeriodDtype)
+        or (types.is_object_dtype(t)
+            and types.infer_dtype(df.iloc[:, i], skipna=True) in _TIME_KINDS)
+    ]  # fmt: skip
     if times:
         raise ValueError(
             f"columns {times} hold dates or times; turn them into numbers a model can compare "
             "(for example hour of day, day of week, seconds since an event) or drop them"
         )
-    empty = [s.name for s in cols if s.isna().all()]
+    empty = [c for c, gone in zip(df.columns, df.isna().all(axis=0).to_numpy()) if gone]
     if empty:
         raise ValueError(f"columns {empty} hold no values (all missing); drop them")
 
@@ -137,7 +144,8 @@ class TableEncoder:
         except (TypeError, ValueError) as err:
             bad = [c for c, i in zip(cols, self.numeric_) if not self._all_numbers(df.iloc[:, i])]
             raise ValueError(
-                f"columns {bad or cols} were numeric in fit but hold values that are not numbers"
+                f"columns {bad or cols} are numeric (as fitted) but hold values that are not "
+                "numbers"
             ) from err
         finite = np.isfinite(block)
         if not finite.all():
@@ -224,7 +232,9 @@ class TableEncoder:
         blocks = []
         if self.numeric_:
             scaled = (self._numeric_block(df) - self.offset_) / self.scale_
-            big = np.abs(scaled).max(axis=0, initial=0.0) > FLOAT32_MAX
+            big = (scaled.max(axis=0, initial=0.0) > FLOAT32_MAX) | (
+                scaled.min(axis=0, initial=0.0) < -FLOAT32_MAX
+            )
             if big.any():
                 bad = [self.columns_[i] for i, b in zip(self.numeric_, big) if b]
                 raise ValueError(

@@ -10,7 +10,6 @@ import argparse
 import contextlib
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -133,16 +132,16 @@ def replaced_on_success(path: str | Path):
     A command that fails half-way then leaves an earlier result at ``path`` as
     it was, instead of a truncated file or none.
     """
+    from aekit.io.archive import temp_beside
+
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    # The real suffix last: np.save would otherwise append ".npy".
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=out.suffix, dir=out.parent)
-    os.close(fd)
+    tmp = temp_beside(out, ".tmp")
     try:
-        yield Path(tmp)
+        yield tmp
         os.replace(tmp, out)
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
 
 
 def write_table(frame, path: str | None) -> None:
@@ -159,7 +158,8 @@ def write_table(frame, path: str | None) -> None:
             # A plain array of numbers, which np.load opens without pickle: file
             # names, timestamps and text labels are left out (the rows keep their order).
             numbers = frame.select_dtypes(include=["number", "bool"])
-            np.save(out, numbers.to_numpy(dtype=np.float64))
+            with open(out, "wb") as f:  # a handle: np.save adds ".npy" to other names
+                np.save(f, numbers.to_numpy(dtype=np.float64))
         elif suffix == ".parquet":
             try:
                 frame.to_parquet(out, index=False)

@@ -25,7 +25,9 @@ def check_float32_range(X: np.ndarray, what: str = "X") -> None:
     what : str
         How the message names ``X``.
     """
-    if X.dtype.kind == "f" and X.dtype.itemsize > 4 and X.size and np.abs(X).max() > FLOAT32_MAX:
+    # max and min rather than abs: no temporary copy of a large array.
+    big = X.size and (X.max() > FLOAT32_MAX or X.min() < -FLOAT32_MAX)
+    if X.dtype.kind == "f" and X.dtype.itemsize > 4 and big:
         raise ValueError(
             f"{what} holds values beyond float32's range (|x| > {FLOAT32_MAX:.3g}), "
             "which the network computes in: rescale them"
@@ -132,5 +134,10 @@ def choose_scaling(scaler: str | None, X: np.ndarray, table: bool | None = None)
 
 
 def to_tensor(X: np.ndarray, shape: tuple[int, ...]) -> torch.Tensor:
-    """``(n, ...)`` array -> float32 tensor ``(n, *shape)`` (no copy when possible)."""
+    """``(n, ...)`` array -> float32 tensor ``(n, *shape)`` (no copy when possible).
+
+    ``X`` is the scaled data the network reads; values beyond float32's range
+    are refused (see :func:`check_float32_range`).
+    """
+    check_float32_range(X, "X (once scaled)")
     return torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)).reshape(len(X), *shape)

@@ -20,7 +20,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from aekit._atomic import atomic_fit
 from aekit.estimators._data import (
     Scaling,
-    check_float32_range,
     choose_scaling,
     resolve_architecture,
     sample_shape,
@@ -188,7 +187,6 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         )
         if not reset:
             self._check_sample_shape(X.shape[1:])
-        check_float32_range(X)
         return X
 
     def _check_sample_shape(self, shape: tuple[int, ...]) -> None:

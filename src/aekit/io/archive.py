@@ -64,6 +64,21 @@ def check_writable(path: str | os.PathLike) -> None:
         )
 
 
+def temp_beside(path: Path, suffix: str) -> Path:
+    """A new empty file in ``path``'s folder, to be moved onto ``path`` once written.
+
+    It gets the permissions any new file gets (``0o666`` less the umask):
+    ``tempfile.mkstemp`` makes files only their owner can read, and
+    ``os.replace`` would hand that on to the result.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    return Path(tmp)
+
+
 def write(path: str | os.PathLike, config: dict, tensors: dict[str, torch.Tensor], info: dict):
     """Write a model file atomically (a partly written file never replaces a good one).
 
@@ -99,9 +114,9 @@ def write(path: str | os.PathLike, config: dict, tensors: dict[str, torch.Tensor
     }
     members[METADATA] = json.dumps(meta, indent=1, allow_nan=False).encode()
     check_writable(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = temp_beside(path, ".tmp")
     try:
-        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w") as zf:
+        with open(tmp, "wb") as f, zipfile.ZipFile(f, "w") as zf:
             for name in (METADATA, CONFIG, WEIGHTS):
                 # Weights barely compress; storing them keeps saving and loading fast.
                 kind = zipfile.ZIP_STORED if name == WEIGHTS else zipfile.ZIP_DEFLATED

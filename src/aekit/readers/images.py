@@ -82,7 +82,8 @@ def read_images(
     y = np.asarray(labels) if all(lab is not None for lab in labels) else None
     if y is None and any(lab is not None for lab in labels):
         loose = sum(lab is None for lab in labels)
-        warn_user(f"{folder}: {loose} images lie outside the class subfolders, so no image "
-                  "gets a class label; move them into a subfolder to keep the classes")  # fmt: skip
+        lie = "image lies" if loose == 1 else "images lie"
+        warn_user(f"{folder}: {loose} {lie} outside the class subfolders, so no image gets a "
+                  "class label; move them into a subfolder to keep the classes")  # fmt: skip
     return Dataset(X=np.stack(arrays), y=y, kind="images", index=np.asarray(names),
                    source=str(folder))  # fmt: skip

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from aekit._warnings import warn_user
 from aekit.readers._base import DataError, Dataset, MissingDependencyError, ReadOptions, file_kind
 
 
@@ -36,8 +37,9 @@ def _read_frame(path: Path, options: ReadOptions, chunksize: int | None = None):
             return _read_parquet(path, chunksize)
         text = {c: object for c in options.text_columns}
         sep = _sep(path, options.sep)
-        # pandas renames a repeated name "a" to "a.1" without a word: read the header as it is.
-        _refuse_repeated(pd.read_csv(path, sep=sep, header=None, nrows=1).iloc[0], path)
+        # The header as written: pandas renames a repeated "a" to "a.1" without a word.
+        raw = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
+        _check_header(raw.iloc[0].tolist(), path)
         return pd.read_csv(path, sep=sep, chunksize=chunksize, dtype=text)
     except (MissingDependencyError, DataError):
         raise
@@ -64,8 +66,10 @@ def _read_parquet(path: Path, chunksize: int | None):
     return (b.to_pandas() for b in pf.iter_batches(batch_size=chunksize))
 
 
-#: A number written with thousands separators or a decimal comma: "1,234.5", "3,5".
-FORMATTED_NUMBER = r"[-+]?\d{1,3}([,'  ]\d{3})+([.,]\d+)?|[-+]?\d+,\d+"
+#: A number written with thousands separators ("1,234.5", "12 000") ...
+THOUSANDS = r"[-+]?\d{1,3}([,'  ]\d{3})+([.,]\d+)?"
+#: ... or with a decimal comma ("3,5"), which may also be a category ("1,2": sizes, answers).
+DECIMAL_COMMA = r"[-+]?\d+,\d+"
 
 
 def _check_values(df, path: Path, options: ReadOptions, row_offset: int = 0) -> None:
@@ -108,14 +112,22 @@ def _check_values(df, path: Path, options: ReadOptions, row_offset: int = 0) -> 
             df[col] = num.astype(np.float64)  # numbers stored as text or Decimal
             continue
         shown = s[text].astype(str)
-        formatted = shown.str.fullmatch(FORMATTED_NUMBER)
-        if formatted.mean() > 0.9:
+        grouped = shown.str.fullmatch(THOUSANDS)
+        formatted = grouped | shown.str.fullmatch(DECIMAL_COMMA)
+        # Grouped thousands, plain numbers in the same column, or a model that
+        # takes numbers only tell a number; "1,2" alone may be a category.
+        plain = bool((s.notna().to_numpy() & ~text).any())
+        if formatted.mean() > 0.9 and (grouped.mean() > 0.5 or plain or not options.allow_text):
             raise DataError(
                 f"{path}: column {col!r} holds numbers written with separators (e.g. "
                 f"{shown[formatted].iloc[0]!r}), which would be read as text; write them "
                 "without thousands separators and with a decimal point"
-                + (" (or give --sep if the file's columns are separated by another mark)"
-                   if len(df.columns) == 1 else "")  # fmt: skip
+            )
+        if formatted.mean() > 0.9:
+            warn_user(
+                f"{path}: column {col!r} is read as text, though its values look like numbers "
+                f"with a decimal comma (e.g. {shown[formatted].iloc[0]!r}); if they are "
+                "numbers, write them with a decimal point"
             )
         if text.mean() <= 0.5:
             i = int(np.flatnonzero(text | s.isna().to_numpy())[0])
@@ -151,10 +163,10 @@ def _dates(s) -> bool:
 
 
 def _refuse_repeated(names, path: Path) -> None:
-    """A DataError naming the column names that occur more than once."""
+    """A DataError naming the column names that occur more than once (empty ones aside)."""
     seen, repeated = set(), []
     for name in map(str, names):
-        if name in seen and name not in repeated:
+        if name and name in seen and name not in repeated:
             repeated.append(name)
         seen.add(name)
     if repeated:
@@ -162,21 +174,33 @@ def _refuse_repeated(names, path: Path) -> None:
                         "give every column its own name")  # fmt: skip
 
 
-def _check_header(cols: list[str], path: Path) -> None:
-    """Refuse a header that is a row of data, or that leaves a column unnamed."""
+def _check_header(names: list[str], path: Path) -> None:
+    """Refuse a text table's first row when it repeats a name; warn when it looks like data.
+
+    ``names`` are the first row's cells as written. Any cell that is not a
+    number shows the row is a header; so do whole numbers (years). A row of
+    numbers with decimals may be data, which the column names would swallow,
+    or names such as quantiles (0.1, 0.5, 0.9): that gets a warning.
+    """
+    _refuse_repeated(names, path)
     numbers = []
-    for c in cols:
+    for c in names:
         try:
             numbers.append(float(c))
         except ValueError:
-            break
-    # Whole numbers may be a header (years); a row of decimals is data.
-    if len(numbers) == len(cols) and any(v != int(v) for v in numbers if np.isfinite(v)):
-        raise DataError(
-            f"{path}: the first row holds numbers ({', '.join(cols[:3])}...), so the file has "
-            "no header row; add one with a name for every column"
+            return
+    if any(v != int(v) for v in numbers if np.isfinite(v)):
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        warn_user(
+            f"{path}: the column names are numbers ({shown}); if the file has no header row, "
+            "its first row was taken for the names: add a header"
         )
-    unnamed = [c for c in cols if c.startswith("Unnamed: ")]
+
+
+def _check_unnamed(cols: list[str], path: Path, options: ReadOptions) -> None:
+    """Refuse a column without a name, unless the model was fitted on it (``keep_columns``)."""
+    keep = set(options.keep_columns or ())
+    unnamed = [c for c in cols if c.startswith("Unnamed: ") and c not in keep]
     if unnamed:
         raise DataError(
             f"{path}: the header leaves a column without a name ({unnamed[0]!r}; a saved row "
@@ -221,7 +245,7 @@ def _split_columns(df, path: Path, options: ReadOptions):
         unused = [c for c in df.columns if c not in set(options.keep_columns)]
         df = df.drop(columns=unused)
         df.attrs["left_out"] = unused  # read by the caller, which says so
-    _check_header([str(c) for c in df.columns], path)
+    _check_unnamed([str(c) for c in df.columns], path, options)
     if df.shape[1] == 0:
         raise DataError(f"{path}: no feature columns left after removing labels and dropped ones")
     return df, y

@@ -31,7 +31,12 @@ OPTIMIZERS = ("adam", "adamw")
 
 
 class NonFiniteLossError(FloatingPointError):
-    """Training produced a NaN or infinite loss; the best weights so far were kept."""
+    """Training produced a NaN or infinite loss.
+
+    :func:`train` puts the best weights so far back into the module it
+    trained; an estimator's ``fit`` then leaves the estimator as it was
+    before the call (see :mod:`aekit._atomic`).
+    """
 
 
 
@@ -322,13 +327,8 @@ def train(
                     model.load_state_dict(best_state)
                 bad = ", ".join(f"{k}={v}" for k, v in row.items() if not math.isfinite(v))
                 raise NonFiniteLossError(
-                    f"non-finite loss in epoch {epoch + 1} ({bad}); "
-                    + (
-                        f"the weights of epoch {result.best_epoch} (the best so far) were kept. "
-                        if best_state is not None
-                        else ""
-                    )
-                    + "Try a lower learning rate, gradient clipping or scaled inputs."
+                    f"non-finite loss in epoch {epoch + 1} ({bad}); try a lower learning rate, "
+                    "gradient clipping or scaled inputs"
                 )
             if monitored < best - cfg.min_delta:
                 best, waited, result.best_epoch = monitored, 0, epoch + 1

@@ -45,13 +45,14 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
         from aekit.readers import check_columns, read_data, sliding_windows
 
         path = args.data if path is None else path
-        data = read_data(path, read_options(args))
+        data = read_data(path, read_options(args, keep=getattr(model, "window_columns_", None)))
         length, stride = int(model.input_shape_[-1]), getattr(args, "stride", 1)
         names = getattr(model, "window_columns_", None)
         values = data.X
         if names is not None and hasattr(values, "columns"):
             # Renamed or swapped channels would otherwise be scored without a word.
             values, extra = check_columns(values, names, data.source)
+            extra = [*data.extra.get("left_out", []), *extra]
             if extra:
                 say(args, f"note: {data.source}: columns not used by the model are left "
                     f"out: {', '.join(extra)}")  # fmt: skip
@@ -68,6 +69,27 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
         raise CLIError("this VAE is conditional: give the classes with --label-column")
     ids = id_columns(data, len(X))
     return X, ids, y if conditional else None
+
+
+def training_windows(args: argparse.Namespace, data):
+    """``(windows (n, C, L), column names)`` for an autoencoder fitted on a series, else ``None``.
+
+    Refuses --window and --stride for data that is not a series, and a series
+    without --window.
+    """
+    if data.kind != "series":
+        if args.window is not None or args.stride != 1:
+            raise CLIError("--window and --stride are for a time series: read the file as one "
+                           "with --timestamp-column", 2)  # fmt: skip
+        return None
+    if args.window is None:
+        raise CLIError("a time series needs --window (the window length in steps)", 2)
+    import numpy as np
+
+    from aekit.readers import sliding_windows
+
+    columns = [str(c) for c in getattr(data.X, "columns", [])]
+    return sliding_windows(np.asarray(data.X, float), args.window, args.stride), columns
 
 
 def write_images(images, names, folder: str) -> None:

@@ -164,31 +164,29 @@ def run(args: argparse.Namespace) -> int:
 
     from aekit.cli._errors import CLIError
     from aekit.cli._options import read_options, say
+    from aekit.cli.commands._shared import training_windows
     from aekit.io.archive import check_writable
-    from aekit.readers import read_data, sliding_windows
+    from aekit.readers import read_data
 
     check_writable(args.output)  # before training, not after it
     data = read_data(args.data, read_options(args, allow_text=args.anomaly))
     series = data.kind == "series"
     X, y = data.X, data.y
-    if not series and (args.window is not None or args.stride != 1):
-        raise CLIError("--window and --stride are for a time series: read the file as one "
-                       "with --timestamp-column", 2)  # fmt: skip
     if series and args.anomaly and args.stride != 1:
         raise CLIError("--stride is for an autoencoder on windows; the series detector "
                        "learns from every window", 2)  # fmt: skip
     if args.anomaly:
+        if not series:
+            training_windows(args, data)  # refuses --window and --stride
         model = detector(args, series)
         model.fit(X)
         if series and hasattr(X, "columns"):
             # The value columns are the model's input schema, checked by `aekit score`.
             model.feature_names_in_ = np.asarray(X.columns, dtype=object)
     else:
-        if series:
-            if args.window is None:
-                raise CLIError("a time series needs --window (the window length in steps)", 2)
-            columns = [str(c) for c in getattr(X, "columns", [])]
-            X = sliding_windows(np.asarray(X, float), args.window, args.stride)
+        windows = training_windows(args, data)
+        if windows is not None:
+            X, columns = windows
             model = autoencoder(args, **({} if args.architecture != "auto"
                                          else {"architecture": "conv1d"}))  # fmt: skip
         else:

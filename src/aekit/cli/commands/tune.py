@@ -40,24 +40,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
-
     from aekit.cli._errors import CLIError
     from aekit.cli._options import read_options, say
+    from aekit.cli.commands._shared import training_windows
     from aekit.cli.commands.fit import autoencoder
     from aekit.io import save
     from aekit.io.archive import check_writable
-    from aekit.readers import read_data, sliding_windows
+    from aekit.readers import read_data
     from aekit.tuning import tune
 
     check_writable(args.output)  # before the search, not after it
     data = read_data(args.data, read_options(args))
-    X = data.X
-    overrides = {}
-    if data.kind == "series":
-        if args.window is None:
-            raise CLIError("a time series needs --window (the window length in steps)", 2)
-        X = sliding_windows(np.asarray(X, float), args.window, args.stride)
+    X, columns, overrides = data.X, None, {}
+    windows = training_windows(args, data)
+    if windows is not None:
+        X, columns = windows
         overrides = {"architecture": "conv1d"} if args.architecture == "auto" else {}
     template = autoencoder(args, **overrides)
     template.set_params(verbose=0)  # one bar for the search, not one per trial
@@ -73,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
         if str(e).startswith("no trial completed"):  # the budget, not a bug
             raise CLIError(str(e)) from None
         raise
+    if columns:
+        best.window_columns_ = columns  # checked by the commands that read series
     save(best, args.output)
     params = study.best_trial.user_attrs.get("params", study.best_trial.params)
     shown = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
