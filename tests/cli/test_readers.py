@@ -302,3 +302,13 @@ def test_images_beside_class_folders_drop_the_labels_with_a_warning(tmp_path):
     Image.fromarray(a).save(tmp_path / "loose.png")
     with pytest.warns(UserWarning, match="1 image lies outside the class subfolders"):
         assert read_images(tmp_path).y is None
+
+
+def test_transparency_that_is_not_read_is_said(tmp_path):
+    from PIL import Image
+
+    rgba = np.zeros((4, 4, 4), dtype=np.uint8)
+    rgba[..., 3] = 0  # fully see-through
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    with pytest.warns(UserWarning, match="1 of the images have transparency"):
+        read_images(tmp_path, color="rgb")

@@ -48,12 +48,13 @@ def read_images(
     if not files:
         raise DataError(f"{folder}: no images (PNG, JPEG, BMP, TIFF or WebP) in this folder")
     mode = "L" if color == "grayscale" else "RGB"
-    arrays, names, labels = [], [], []
+    arrays, names, labels, see_through = [], [], [], 0
     for f in files:
         try:
             with Image.open(f) as im:
                 # A camera's JPEG is stored sideways with an EXIF note to turn it.
                 im = ImageOps.exif_transpose(im)
+                see_through += im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
                 # 16- and 32-bit grey (PNG "I;16", "I"): convert() would clip to 8 bits.
                 deep = im.mode.startswith("I")
                 if deep:
@@ -79,6 +80,9 @@ def read_images(
         rel = f.relative_to(folder)
         names.append(str(rel))
         labels.append(rel.parts[0] if len(rel.parts) > 1 else None)
+    if see_through:
+        warn_user(f"{folder}: {see_through} of the images have transparency, which is not read: "
+                  "a see-through pixel counts with the colour stored under it")  # fmt: skip
     y = np.asarray(labels) if all(lab is not None for lab in labels) else None
     if y is None and any(lab is not None for lab in labels):
         loose = sum(lab is None for lab in labels)
