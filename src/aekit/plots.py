@@ -20,6 +20,15 @@ from matplotlib.figure import Figure
 NORMAL, ANOMALY, FLAG = "#4C72B0", "#C44E52", "#DD8452"
 
 
+def _plain(text) -> str:
+    """``text`` drawn as written: a ``$`` would start matplotlib's math text.
+
+    Column names, labels and titles come from the user's data ("cost $ (usd)",
+    "$10-$20"), where a ``$`` is a dollar sign.
+    """
+    return str(text).replace("$", r"\$")
+
+
 def to_png(fig: Figure, dpi: int = 100) -> bytes:
     """Render a figure to PNG bytes (Agg)."""
     buf = io.BytesIO()
@@ -121,9 +130,9 @@ def image_grid(
         else:
             ax.imshow(img, cmap=cmap, vmin=lo[i], vmax=hi[i])
         if titles is not None:
-            ax.set_title(titles[i], fontsize=8)
+            ax.set_title(_plain(titles[i]), fontsize=8)
         if row_titles is not None and i % ncols == 0:
-            ax.set_ylabel(row_titles[i // ncols], fontsize=9)
+            ax.set_ylabel(_plain(row_titles[i // ncols]), fontsize=9)
     return fig
 
 
@@ -150,7 +159,7 @@ def reconstruction_profiles(
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, loc="upper right")
     if feature_names is not None and len(feature_names) <= 30:
-        axes[-1].set_xticks(idx, [str(f) for f in feature_names], rotation=60, fontsize=7)
+        axes[-1].set_xticks(idx, [_plain(f) for f in feature_names], rotation=60, fontsize=7)
     else:
         axes[-1].set_xlabel("feature")
     return fig
@@ -191,13 +200,13 @@ def latent_map(Z2: np.ndarray, labels: np.ndarray | None = None, title: str = ""
             for k, cls in enumerate(named):
                 m = known == cls
                 ax.scatter(Zk[m, 0], Zk[m, 1], s=6, alpha=0.7, color=cmap(k % cmap.N),
-                           label=str(cls))  # fmt: skip
+                           label=_plain(cls))  # fmt: skip
             rest = ~np.isin(known, named)
             if rest.any():
                 ax.scatter(Zk[rest, 0], Zk[rest, 1], s=6, alpha=0.5, color="#666666",
                            label=f"other ({len(classes) - len(named)} classes)")  # fmt: skip
             ax.legend(fontsize=7, markerscale=2, loc="best", ncol=2 if len(named) > 10 else 1)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(_plain(title), fontsize=10)
     ax.set_xticks([])
     ax.set_yticks([])
     return fig
@@ -210,10 +219,10 @@ def bars(values: Mapping[str, float], ylabel: str, title: str = "") -> Figure:
     names = list(values)
     v = [float(values[k]) for k in names]
     colors = [NORMAL if i == 0 else "#999999" for i in range(len(names))]
-    rects = ax.bar(names, v, color=colors)
+    rects = ax.bar([_plain(n) for n in names], v, color=colors)
     ax.bar_label(rects, fmt="%.4g", fontsize=8)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
+    ax.set_ylabel(_plain(ylabel))
+    ax.set_title(_plain(title), fontsize=10)
     ax.margins(y=0.15)
     return fig
 
@@ -338,6 +347,6 @@ def series_scores(
     ax_v.set_ylabel("value")
     ax_s.set_ylabel("anomaly score")
     title = "flagged spans shaded" + ("; known anomalies as red bars" if y is not None else "")
-    ax_v.set_title(title, fontsize=9)
+    ax_v.set_title(_plain(title), fontsize=9)
     fig.autofmt_xdate()
     return fig

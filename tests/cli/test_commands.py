@@ -232,6 +232,16 @@ def test_sample_from_a_conditional_vae(aekit, models, tmp_path):
     assert (tmp_path / "grid.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     r = aekit("sample", models["cvae"], "--label", "purple")
     assert r.code == 1 and "dark, light" in r.err
+    # Classes stay with the images; an upper-case .NPY is written where asked.
+    assert aekit("-q", "sample", models["cvae"], "-n", "2", "-o", tmp_path / "each").code == 0
+    assert sorted(p.name for p in (tmp_path / "each").iterdir()) == [
+        "sample_00000_dark.png", "sample_00001_light.png"]  # fmt: skip
+    assert aekit("-q", "sample", models["cvae"], "-n", "2", "-o", tmp_path / "S.NPY").code == 0
+    assert np.load(tmp_path / "S.NPY").shape == (2, 10, 12)
+    # tune, like fit, needs the classes for --conditional
+    r = aekit("tune", tmp_path / "S.NPY", "--model", "vae", "--conditional", "-o",
+              tmp_path / "t.aekit")  # fmt: skip
+    assert r.code == 2 and "save them as 'y' in a .npz file" in r.err
 
 
 def test_table_vae_from_npz_and_tsv(aekit, files, tmp_path):

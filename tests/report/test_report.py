@@ -134,3 +134,32 @@ def test_binary_labels():
     assert binary_labels(["normal", "Anomaly"]).tolist() == [0, 1]
     assert binary_labels(["cat", "dog"]) is None
     assert binary_labels([0, 1, 2]) is None and binary_labels(None) is None
+    # Not guessed: scikit-learn's 1 / -1 (-1 = outlier) would come out inverted.
+    assert binary_labels([1, -1, 1]) is None and binary_labels([1, 2]) is None
+    assert binary_labels([0.0, 1.0, np.nan]) is None  # blanks
+    assert binary_labels(np.array(["normal", None, "anomaly"], dtype=object)) is None
+    assert binary_labels([1, 1]) is None  # one class: no ROC curve
+
+
+def test_a_sampled_report_says_so_and_numbers_rows_as_in_the_data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4))
+    det = aekit.AnomalyDetector(epochs=5, n_estimators=1, random_state=0).fit(X)
+    test = rng.normal(size=(200, 4))
+    kept = np.sort(np.random.default_rng(3).choice(200, 50, replace=False))  # the report's draw
+    row = int(kept[40])  # 40th of the sample, a larger number in the data
+    test[row] += 20.0
+    rep = Report().add_estimator(det, test, max_rows=50, random_state=3)
+    html = rep.to_html()
+    assert "The report covers 50 of the 200 rows, drawn at random" in html
+    section = html[html.rfind("Most anomalous rows"):]  # the section, not the contents list
+    top = re.search(r"<td[^>]*>(\d+)</td>", section)
+    assert row != 40 and top and int(top.group(1)) == row
+
+
+def test_dollar_signs_in_names_are_drawn_as_written():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(60, 3)), columns=["cost $ (usd) $", "x$^$", "$\\foo$"])
+    ae = aekit.AutoEncoder(latent_dim=2, epochs=2, random_state=0).fit(df)
+    labels = np.array(["$10-$20", "$20-$50"] * 30)
+    assert "<img" in Report().add_estimator(ae, df, labels).to_html()  # matplotlib math failed

@@ -111,20 +111,24 @@ class Report:
             self.metrics.update(detection.series_sections(doc, estimator, X, timestamps, yb,
                                                           seed))  # fmt: skip
             return self
-        if len(X) > max_rows:
-            idx = common.subsample(len(X), max_rows, seed)
+        total, idx = len(X), common.subsample(len(X), max_rows, seed)
+        if len(idx) < total:
             X, y = common.take(X, idx), None if y is None else np.asarray(y)[idx]
         common.data_section(doc, X, y, heading or "Data", source)
+        if len(idx) < total:
+            doc.sections[-1].note(f"The report covers {len(idx)} of the {total} rows, drawn at "
+                                  f"random (max_rows); row numbers are those of the whole data.")
         common.model_section(doc, estimator)
         common.training_section(doc, estimator)
         names = getattr(X, "columns", None)
         if kind == "detector":
             yb = common.binary_labels(y)
             if y is not None and yb is None:
-                doc.sections[-1].note("The labels are not 0/1 (or two values with one of "
-                                      "them meaning anomaly), so no ROC curve is drawn.")
+                doc.sections[-1].note("No ROC curve: the labels are not 0 and 1 (or two words, "
+                                      "one meaning anomaly), some are missing, or only one "
+                                      "class is present.")
             self.metrics.update(detection.detector_sections(doc, estimator, X, yb, X_train,
-                                                            image_shape, seed))  # fmt: skip
+                                                            image_shape, seed, idx))  # fmt: skip
             return self
         conditional = bool(len(getattr(estimator, "classes_", ())))
         if conditional and y is None:

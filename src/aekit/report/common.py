@@ -19,18 +19,25 @@ def binary_labels(y: Any) -> np.ndarray | None:
     """Labels as 0/1 (1 = anomaly), or None when they cannot be read that way.
 
     0/1 numbers and booleans are taken as they are; two text values are read
-    with the one among :data:`POSITIVE_WORDS` as the anomaly.
+    with the one among :data:`POSITIVE_WORDS` as the anomaly. Other numbers
+    (scikit-learn's 1 / -1, where -1 is the outlier) and labels with missing
+    values are not guessed at.
     """
     if y is None:
         return None
     y = np.asarray(y)
-    values = np.unique(y)
-    if y.dtype.kind in "biuf" and set(values.tolist()) <= {0, 1}:
-        return y.astype(np.int64) if len(values) == 2 else None
+    if y.dtype.kind in "biuf":
+        values = set(np.unique(y).tolist())
+        return y.astype(np.int64) if values == {0, 1} else None
+    import pandas as pd
+
+    if pd.isna(y).any():
+        return None
+    values = np.unique(y.astype(str))
     if len(values) != 2:
         return None
-    pos = [v for v in values if str(v).strip().lower() in POSITIVE_WORDS]
-    return (y == pos[0]).astype(np.int64) if len(pos) == 1 else None
+    pos = [v for v in values if v.strip().lower() in POSITIVE_WORDS]
+    return (y.astype(str) == pos[0]).astype(np.int64) if len(pos) == 1 else None
 
 
 def numeric_matrix(X: Any, reference: Any = None) -> np.ndarray:

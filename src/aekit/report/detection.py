@@ -44,15 +44,18 @@ def _compare(s: Section, yb: np.ndarray | None, ours: np.ndarray, theirs: np.nda
     top_a, top_b = set(np.argsort(ours)[-k:]), set(np.argsort(theirs)[-k:])
     s.key_values({"rank correlation of the scores (Spearman)": float(spearmanr(ours, theirs)[0]),
                   f"shared rows among each method's top {k}": len(top_a & top_b)})  # fmt: skip
-    s.note("No 0/1 labels were given, so the methods can only be compared with each other.")
+    s.note("Without usable 0/1 labels, the methods can only be compared with each other.")
     return {}
 
 
 def detector_sections(
     doc: Document, det: Any, X: Any, yb: np.ndarray | None, X_train: Any,
-    image_shape, seed: int,
+    image_shape, seed: int, rows: np.ndarray | None = None,
 ) -> dict[str, float]:  # fmt: skip
-    """Score histogram, metrics, IsolationForest baseline and the top rows of a detector."""
+    """Score histogram, metrics, IsolationForest baseline and the top rows of a detector.
+
+    ``rows`` are the rows' numbers in the user's data (``X`` may be a sample of it).
+    """
     from sklearn.ensemble import IsolationForest
 
     scores = np.asarray(det.decision_function(X), dtype=float)
@@ -76,12 +79,14 @@ def detector_sections(
     fitted_on = "the rows of this report" if X_train is None else "the training rows"
     s.text(f"scikit-learn's IsolationForest with default settings, fitted on {fitted_on}.")
     out = _compare(s, yb, scores, -iso.score_samples(Xn), "IsolationForest")
-    _top_rows(doc, det, X, scores, image_shape)
+    _top_rows(doc, det, X, scores, image_shape, rows)
     return out
 
 
-def _top_rows(doc: Document, det: Any, X: Any, scores: np.ndarray, image_shape) -> None:
+def _top_rows(doc: Document, det: Any, X: Any, scores: np.ndarray, image_shape,
+              rows: np.ndarray | None = None) -> None:  # fmt: skip
     """The most anomalous rows: images with their error maps, or table rows with causes."""
+    numbers = np.arange(len(scores)) if rows is None else np.asarray(rows)
     top = np.argsort(scores)[::-1][:TOP]
     s = doc.section("Most anomalous rows")
     sub = X.iloc[top] if hasattr(X, "iloc") else np.asarray(X)[top]
@@ -101,7 +106,7 @@ def _top_rows(doc: Document, det: Any, X: Any, scores: np.ndarray, image_shape) 
                  caption="Highest-scoring rows with their score; below, where the error lies "
                          "(square root of each pixel's error).")
         return
-    rows = []
+    table = []
     names = getattr(expl, "columns", None)
     per = None if expl is None else np.asarray(expl, float)
     for j, i in enumerate(top):
@@ -111,8 +116,8 @@ def _top_rows(doc: Document, det: Any, X: Any, scores: np.ndarray, image_shape) 
             labels = names if names is not None else [f"x{c}" for c in range(per.shape[1])]
             share = per[j][order] / max(per[j].sum(), 1e-300)
             causes = ", ".join(f"{labels[c]} ({p:.0%})" for c, p in zip(order, share))
-        rows.append([int(i), float(scores[i]), causes])
-    s.table(["row", "score", "largest error shares"], rows)
+        table.append([int(numbers[i]), float(scores[i]), causes])
+    s.table(["row", "score", "largest error shares"], table)
 
 
 def _window_scores(values: np.ndarray, window: int, seed: int) -> np.ndarray:

@@ -145,5 +145,12 @@ def samples_section(
         return
     names = list(feature_names) if feature_names is not None else [
         f"x{i}" for i in range(draws.shape[1])]  # fmt: skip
+    if _is_conditional(vae):
+        # Rows of a table: two draws of each class, the class first.
+        pick = [i for k in range(len(shown)) for i in (k * per, k * per + 1)][:16]
+        s.text("Drawn from the prior, two rows per class.")
+        s.table(["class", *names[:12]],
+                [[str(shown[i // per]), *(float(v) for v in draws[i][:12])] for i in pick])
+        return
     s.text(caption)
     s.table(names[:12], [[float(v) for v in row[:12]] for row in draws[:8]])

@@ -92,6 +92,26 @@ def training_windows(args: argparse.Namespace, data):
     return sliding_windows(np.asarray(data.X, float), args.window, args.stride), columns
 
 
+def class_labels(args: argparse.Namespace, data):
+    """The labels a conditional VAE is fitted with (``--conditional``), else None.
+
+    Refuses --conditional where the data gives no class per sample, saying
+    where the classes come from for that kind of data.
+    """
+    if not getattr(args, "conditional", False):
+        return None
+    if data.kind == "series":
+        raise CLIError("--conditional is for tables, images and arrays: the windows of a "
+                       "series have no class each", 2)  # fmt: skip
+    if data.y is None:
+        where = {"images": "put each class's images in a subfolder named after it "
+                           "(folder/cat/1.png)",
+                 "array": "save them as 'y' in a .npz file beside 'X'"}  # fmt: skip
+        raise CLIError("--conditional needs the classes: "
+                       + where.get(data.kind, "give --label-column"), 2)  # fmt: skip
+    return data.y
+
+
 def write_images(images, names, folder: str) -> None:
     """Write ``(n, H, W)`` / ``(n, C, H, W)`` arrays as 8-bit PNG files under ``folder``.
 

@@ -164,14 +164,14 @@ def run(args: argparse.Namespace) -> int:
 
     from aekit.cli._errors import CLIError
     from aekit.cli._options import read_options, say
-    from aekit.cli.commands._shared import training_windows
+    from aekit.cli.commands._shared import class_labels, training_windows
     from aekit.io.archive import check_writable
     from aekit.readers import read_data
 
     check_writable(args.output)  # before training, not after it
     data = read_data(args.data, read_options(args, allow_text=args.anomaly))
     series = data.kind == "series"
-    X, y = data.X, data.y
+    X = data.X
     if series and args.anomaly and args.stride != 1:
         raise CLIError("--stride is for an autoencoder on windows; the series detector "
                        "learns from every window", 2)  # fmt: skip
@@ -191,14 +191,9 @@ def run(args: argparse.Namespace) -> int:
                                          else {"architecture": "conv1d"}))  # fmt: skip
         else:
             model = autoencoder(args)
-        if args.conditional:
-            if y is None:
-                where = {"images": "put each class's images in a subfolder named after it "
-                                   "(folder/cat/1.png)",
-                         "array": "save them as 'y' in a .npz file beside 'X'"}  # fmt: skip
-                raise CLIError("--conditional needs the classes: "
-                               + where.get(data.kind, "give --label-column"), 2)  # fmt: skip
-            model.fit(X, y)
+        classes = class_labels(args, data)
+        if classes is not None:
+            model.fit(X, classes)
         else:
             model.fit(X)
         if series and columns:

@@ -47,8 +47,15 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from aekit.cli._errors import CLIError
-    from aekit.cli._options import check_output_path, load_model, say, write_table
+    from aekit.cli._options import (
+        check_output_path,
+        load_model,
+        replaced_on_success,
+        say,
+        write_table,
+    )
     from aekit.cli.commands._shared import model_label, write_images
+    from aekit.report.summary import takes_windows
 
     out = args.output
     to_png = out is not None and out.lower().endswith(".png")
@@ -64,18 +71,23 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError("--label needs a conditional VAE (fitted with --conditional)", 2)
     y = _labels(model, args.label, args.n_samples) if conditional else None
     draws = model.sample(args.n_samples, y=y, random_state=args.seed)
-    if (to_png or to_folder) and draws.ndim < 3:
-        raise CLIError("this VAE makes table rows, not images: write a .csv or .npy file", 2)
+    if (to_png or to_folder) and (draws.ndim < 3 or takes_windows(model)):
+        raise CLIError("this VAE makes table rows or series windows, not images: write a .csv "
+                       "or .npy file", 2)  # fmt: skip
     if to_png:
         from aekit import plots
 
-        grid = plots.image_grid(draws, ncols=int(min(10, args.n_samples)))
-        with open(out, "wb") as f:
+        # A conditional VAE's classes go in the grid's titles.
+        titles = None if y is None else [str(v) for v in y]
+        grid = plots.image_grid(draws, ncols=int(min(10, args.n_samples)), titles=titles)
+        with replaced_on_success(out) as tmp, open(tmp, "wb") as f:
             f.write(plots.to_png(grid))
     elif to_folder:
-        write_images(draws, [f"sample_{i:05d}.png" for i in range(len(draws))], out)
+        tag = [""] * len(draws) if y is None else [f"_{v}" for v in y]
+        write_images(draws, [f"sample_{i:05d}{t}.png" for i, t in enumerate(tag)], out)
     elif out is not None and out.lower().endswith(".npy"):
-        np.save(out, draws)
+        with replaced_on_success(out) as tmp, open(tmp, "wb") as f:
+            np.save(f, draws)  # a handle: np.save adds ".npy" to other names
     else:
         import pandas as pd
 
@@ -85,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
             f"x{i}" for i in range(flat.shape[1])]  # fmt: skip
         frame = pd.DataFrame(flat, columns=cols)
         if y is not None:
-            frame.insert(0, "label", y)
+            frame.insert(0, "label" if "label" not in cols else "sampled_class", y)
         write_table(frame, out)
     say(args, f"drew {len(draws)} samples" + (f": {out}" if out else ""))
     return 0

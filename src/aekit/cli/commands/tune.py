@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from aekit.cli._errors import CLIError
     from aekit.cli._options import read_options, say
-    from aekit.cli.commands._shared import training_windows
+    from aekit.cli.commands._shared import class_labels, training_windows
     from aekit.cli.commands.fit import autoencoder
     from aekit.io import save
     from aekit.io.archive import check_writable
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         overrides = {"architecture": "conv1d"} if args.architecture == "auto" else {}
     template = autoencoder(args, **overrides)
     template.set_params(verbose=0)  # one bar for the search, not one per trial
-    y = data.y if args.conditional else None
+    y = class_labels(args, data)
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the bar and the summary say enough
