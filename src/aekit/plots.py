@@ -71,10 +71,15 @@ def loss_curves(history: Mapping[str, Sequence[float]]) -> Figure:
 
 
 def _as_images(X: np.ndarray) -> np.ndarray:
-    """(n, H, W) or (n, C, H, W) -> (n, H, W) or (n, H, W, 3) for imshow."""
+    """(n, H, W) or (n, C, H, W) -> (n, H, W) or (n, H, W, 3) for imshow.
+
+    One channel is grey, three (or four: RGBA) are colour; any other number
+    of channels is drawn as their mean, in grey.
+    """
     X = np.asarray(X, dtype=float)
     if X.ndim == 4:
-        X = X[:, 0] if X.shape[1] == 1 else np.moveaxis(X[:, :3], 1, -1)
+        C = X.shape[1]
+        X = np.moveaxis(X[:, :3], 1, -1) if C in (3, 4) else X.mean(axis=1)
     return X
 
 

@@ -34,6 +34,9 @@ CONV_CHANNELS = (16, 32, 64)
 SpaceCallable = Callable[[Any], dict]
 
 
+#: Fewest rows left to train each trial on (the estimator splits off its own validation rows).
+MIN_TRAIN_ROWS = 4
+
 def _import_optuna():
     try:
         import optuna
@@ -250,6 +253,11 @@ def tune(
     )
     X_tr, X_va = parts[0], parts[1]
     y_tr, y_va = (None, None) if y is None else (parts[2], parts[3])
+    if len(X_tr) < MIN_TRAIN_ROWS:
+        raise ValueError(
+            f"tune holds out {len(X_va)} of the {len(X_va) + len(X_tr)} rows to compare trials, "
+            f"which leaves {len(X_tr)} to train on; it needs at least {MIN_TRAIN_ROWS}"
+        )
     suggest = _space_fn(space, template, np.asarray(X_tr))
     kept: dict[str, Any] = {"value": math.inf, "estimator": None}
 

@@ -79,6 +79,8 @@ def test_user_space_as_dict_or_callable(X):
         aekit.tune(AutoEncoder(**FAST), X, space={"lr": 0.1}, n_trials=1)
     with pytest.raises(ValueError, match="n_trials must be an integer >= 1"):
         aekit.tune(AutoEncoder(**FAST), X, n_trials=0)
+    with pytest.raises(ValueError, match="which leaves 3 to train on; it needs at least 4"):
+        aekit.tune(AutoEncoder(**FAST), X[:4], n_trials=1)  # not a trial's own split error
 
 
 def test_bad_trials_are_pruned_after_their_epoch_is_reported(X):

@@ -70,3 +70,10 @@ def test_latent_map_draws_every_point(labels):
     names = [t.get_text() for t in ax.get_legend().get_texts()]
     many = len(set(map(str, labels))) >= 30
     assert ("other (11 classes)" in names) == many and len(names) <= 21
+
+
+@pytest.mark.parametrize("channels", [2, 5])
+def test_images_with_other_channel_counts_are_drawn_grey(channels):
+    # Two-channel data (e.g. two sensors per pixel) made imshow fail.
+    imgs = np.random.default_rng(0).random((4, channels, 6, 6))
+    assert plots.to_png(plots.image_grid(imgs, ncols=4))[:4] == b"\x89PNG"

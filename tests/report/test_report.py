@@ -163,3 +163,12 @@ def test_dollar_signs_in_names_are_drawn_as_written():
     ae = aekit.AutoEncoder(latent_dim=2, epochs=2, random_state=0).fit(df)
     labels = np.array(["$10-$20", "$20-$50"] * 30)
     assert "<img" in Report().add_estimator(ae, df, labels).to_html()  # matplotlib math failed
+
+
+def test_captions_say_what_a_small_code_or_sample_gives():
+    X = np.random.default_rng(0).normal(size=(10, 40))
+    ae = aekit.AutoEncoder(latent_dim=1, epochs=1, random_state=0).fit(X)
+    assert "the 1-D code, drawn against itself" in Report().add_estimator(ae, X).to_html()
+    wide = aekit.AutoEncoder(latent_dim=16, epochs=1, random_state=0).fit(X)
+    html = Report().add_estimator(wide, X).to_html()
+    assert "code size (16) capped by the 10 rows PCA is fitted on" in html

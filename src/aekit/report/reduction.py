@@ -88,8 +88,11 @@ def latent_section(doc: Document, ae: Any, X: Any, y: Any, method: str, seed: in
     else:
         from sklearn.decomposition import PCA
 
-        Z2 = PCA(2, random_state=seed).fit_transform(Z) if Z.shape[1] > 2 else np.c_[Z, Z]
-        how = f"first two principal components of the {Z.shape[1]}-D codes"
+        if Z.shape[1] > 2:
+            Z2 = PCA(2, random_state=seed).fit_transform(Z)
+            how = f"first two principal components of the {Z.shape[1]}-D codes"
+        else:  # a 1-D code: its value along both axes, a diagonal
+            Z2, how = np.c_[Z, Z], "the 1-D code, drawn against itself"
     s = doc.section("Latent map")
     fig = plots.latent_map(Z2, y, title=how)
     s.figure(plots.to_png(fig), alt="latent map",
@@ -114,7 +117,10 @@ def pca_section(
     ratio = values["autoencoder"] / max(values[f"PCA ({k})"], 1e-300)
     s.key_values({**values, "ratio (autoencoder / PCA)": ratio})
     s.figure(plots.to_png(fig), alt="autoencoder against PCA",
-             caption=f"PCA keeps {k} components, the autoencoder's code size.")  # fmt: skip
+             caption=f"PCA keeps {k} components, the autoencoder's code size"
+                     + ("." if k == ae.latent_dim_ else f" ({ae.latent_dim_}) capped by the "
+                        f"{min(Xt.shape)} {'rows' if Xt.shape[0] < Xt.shape[1] else 'columns'} "
+                        "PCA is fitted on."))  # fmt: skip
     if X_train is None:
         s.note("PCA was fitted on the rows of this report, so its error is in-sample (an "
                "optimistic baseline); pass the training data for a held-out comparison.")
