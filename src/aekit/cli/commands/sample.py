@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 from aekit.cli._options import positive_int
 
@@ -83,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
         with replaced_on_success(out) as tmp, open(tmp, "wb") as f:
             f.write(plots.to_png(grid))
     elif to_folder:
-        tag = [""] * len(draws) if y is None else [f"_{v}" for v in y]
+        # The class in the name, safe as a file name ("a/b" must not make a folder).
+        safe = [re.sub(r"[^\w.-]+", "_", str(v)) for v in (() if y is None else y)]
+        tag = [f"_{v}" for v in safe] if y is not None else [""] * len(draws)
         write_images(draws, [f"sample_{i:05d}{t}.png" for i, t in enumerate(tag)], out)
     elif out is not None and out.lower().endswith(".npy"):
         with replaced_on_success(out) as tmp, open(tmp, "wb") as f:
