@@ -25,9 +25,10 @@ def check_float32_range(X: np.ndarray, what: str = "X") -> None:
     what : str
         How the message names ``X``.
     """
+    if X.dtype.kind != "f" or X.dtype.itemsize <= 4 or X.size == 0:
+        return  # float32 and smaller types cannot hold such values: no pass over the data
     # max and min rather than abs: no temporary copy of a large array.
-    big = X.size and (X.max() > FLOAT32_MAX or X.min() < -FLOAT32_MAX)
-    if X.dtype.kind == "f" and X.dtype.itemsize > 4 and big:
+    if X.max() > FLOAT32_MAX or X.min() < -FLOAT32_MAX:
         raise ValueError(
             f"{what} holds values beyond float32's range (|x| > {FLOAT32_MAX:.3g}), "
             "which the network computes in: rescale them"

@@ -238,11 +238,11 @@ def _split_columns(df, path: Path, options: ReadOptions):
     if label is not None:
         y = df[label].to_numpy()
     df = df.drop(columns=asked)
-    keep = options.keep_columns
+    keep = None if options.keep_columns is None else set(options.keep_columns)
     # A file lacking some of them is read whole, so that the reader's hints
     # (a date column, text) and the model's list of missing columns still come.
-    if keep is not None and set(keep) <= set(df.columns):
-        unused = [c for c in df.columns if c not in set(options.keep_columns)]
+    if keep is not None and keep <= set(df.columns):
+        unused = [c for c in df.columns if c not in keep]
         df = df.drop(columns=unused)
         df.attrs["left_out"] = unused  # read by the caller, which says so
     _check_unnamed([str(c) for c in df.columns], path, options)

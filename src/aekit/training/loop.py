@@ -100,9 +100,9 @@ class TrainConfig:
     verbose: int = 0
 
     def __post_init__(self) -> None:
-        checks = {  # name: (holds, what it must be); lambdas, so a wrong type cannot crash
-            "epochs": (lambda v: _count(v), "an integer >= 1"),
-            "batch_size": (lambda v: _count(v), "an integer >= 1"),
+        checks = {  # name: (predicate, what it must be); a wrong type cannot crash a predicate
+            "epochs": (_count, "an integer >= 1"),
+            "batch_size": (_count, "an integer >= 1"),
             "lr": (lambda v: _real(v) and v > 0, "a number > 0"),
             "weight_decay": (lambda v: _real(v) and v >= 0, "a number >= 0"),
             "validation_fraction": (lambda v: _real(v) and 0 <= v < 1, "a number in [0, 1)"),
