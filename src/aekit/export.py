@@ -26,6 +26,7 @@ import copy
 import errno
 import importlib.util
 import json
+import logging
 import warnings
 from pathlib import Path
 
@@ -35,6 +36,9 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from aekit._version import __version__
+
+#: torch's exporter logger that reports skipped torchvision operators.
+REGISTRY_LOGGER = "torch.onnx._internal.exporter._registration"
 
 
 class _Scaler(nn.Module):
@@ -182,15 +186,28 @@ def _export(graph, args, path: Path, names: list[str], output: str, opset, dynam
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.filterwarnings("ignore", message=".*axis name", category=UserWarning)
         warnings.filterwarnings("ignore", message=".*LeafSpec", category=FutureWarning)
-        if dynamo:
-            batch = torch.export.Dim("batch")
-            dims = tuple({0: batch} for _ in args)
-            torch.onnx.export(
-                graph, args, str(path), dynamo=True, dynamic_shapes=dims, verbose=False, **common
-            )
-        else:
-            axes = {n: {0: "batch"} for n in [*names, output]}
-            torch.onnx.export(graph, args, str(path), dynamo=False, dynamic_axes=axes, **common)
+        # The exporter logs four "torchvision is not installed" lines per graph:
+        # aekit uses no torchvision operator.
+        registry = logging.getLogger(REGISTRY_LOGGER)
+        level = registry.level
+        registry.setLevel(logging.ERROR)
+        try:
+            _run_export(graph, args, path, names, output, dynamo, common)
+        finally:
+            registry.setLevel(level)
+
+
+def _run_export(graph, args, path: Path, names, output: str, dynamo: bool, common: dict) -> None:
+    """One ``torch.onnx.export`` call: torch.export with a dynamic batch, or TorchScript."""
+    if dynamo:
+        batch = torch.export.Dim("batch")
+        dims = tuple({0: batch} for _ in args)
+        torch.onnx.export(
+            graph, args, str(path), dynamo=True, dynamic_shapes=dims, verbose=False, **common
+        )
+    else:
+        axes = {n: {0: "batch"} for n in [*names, output]}
+        torch.onnx.export(graph, args, str(path), dynamo=False, dynamic_axes=axes, **common)
 
 
 def _annotate(path: Path, meta: dict[str, str]) -> None:
