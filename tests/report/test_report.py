@@ -112,6 +112,9 @@ def test_describe_an_image_detector_gives_its_shape_not_a_feature_count():
     det = aekit.AnomalyDetector(epochs=1, random_state=0).fit(imgs)
     schema = describe(det)["input"]
     assert schema["sample shape"] == [6, 8] and "n_features" not in schema
+    ae = aekit.AutoEncoder(architecture="conv2d", epochs=1, latent_dim=2, random_state=0)
+    schema = describe(ae.fit(imgs))["input"]
+    assert schema["sample shape"] == [6, 8] and "n_features" not in schema
 
 
 def test_describe_and_bad_arguments(digits):
@@ -127,6 +130,12 @@ def test_describe_and_bad_arguments(digits):
         Report().add_estimator(ae, X[:50], image_shape=(7, 7))
     with pytest.raises(TypeError, match="needs a fitted aekit"):
         Report().add_estimator(object(), X[:50])
+    with pytest.raises(ValueError, match="y has 49 values but X has 50 rows"):
+        Report().add_estimator(ae, X[:50], np.zeros(49))
+    with pytest.raises(ValueError, match="y has 0 values"):
+        Report().add_estimator(ae, X[:50], 1)
+    with pytest.raises(ValueError, match="timestamps has 51 values"):
+        Report().add_estimator(ae, X[:50], timestamps=np.arange(51))
 
 
 def test_binary_labels():

@@ -33,6 +33,18 @@ def _kind(est: Any) -> str:
     )
 
 
+def _check_lengths(X: Any, **per_row: Any) -> None:
+    """Refuse labels or timestamps whose count differs from the rows (steps) of ``X``."""
+    for name, values in per_row.items():
+        if values is None:
+            continue
+        n = len(values) if np.ndim(values) else 0
+        if n != len(X):
+            raise ValueError(
+                f"{name} has {n} values but X has {len(X)} rows; they must match one to one"
+            )
+
+
 class Report:
     """An HTML report built section by section from one or more fitted estimators.
 
@@ -101,6 +113,7 @@ class Report:
         """
         if latent_map not in LATENT_METHODS:
             raise ValueError(f"latent_map must be one of {LATENT_METHODS}, got {latent_map!r}")
+        _check_lengths(X, y=y, timestamps=timestamps)
         kind = _kind(estimator)
         doc, seed = self.document, int(random_state)
         if kind == "series":

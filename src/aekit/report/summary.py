@@ -109,7 +109,7 @@ def input_schema(est: Any) -> dict[str, Any]:
     kind = getattr(est, "input_kind_", None)
     if kind is not None:
         out["input kind"] = kind
-    if kind == "image":
+    if kind == "image" or len(np.atleast_1d(out.get("sample shape", ()))) > 1:
         del out["n_features"]  # scikit-learn's X.shape[1], an image's height: not helpful
     encoder = getattr(est, "encoder_", None)
     cats = getattr(encoder, "categorical_", None)
