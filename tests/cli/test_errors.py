@@ -137,6 +137,8 @@ def test_wrong_kind_of_model(aekit, model):
     ("score", "m", "d", "--contamination", "0.9"),  # out of (0, 0.5]
     ("--device", "gpu", "info", "m"),
     ("fit", "d", "-o", "m", "--model", "gan"),
+    ("tune", "d", "-o", "m", "--timeout", "0"),
+    ("tune", "d", "-o", "m", "--timeout", "inf"),
     ("nosuchcommand",),
 ])  # fmt: skip
 def test_usage_errors_exit_2(aekit, args):

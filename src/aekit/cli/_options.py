@@ -50,6 +50,17 @@ def positive_int(value: str) -> int:
     return v
 
 
+def positive_float(value: str) -> float:
+    """A finite number > 0."""
+    try:
+        v = float(value)
+    except ValueError:
+        v = -1.0
+    if not 0 < v < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value!r}")
+    return v
+
+
 def fraction(value: str) -> float:
     """A number in (0, 0.5]."""
     try:

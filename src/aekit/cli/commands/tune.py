@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aekit.cli._options import add_data_options, positive_int
+from aekit.cli._options import add_data_options, positive_float, positive_int
 
 NAME = "tune"
+#: Trials when neither --n-trials nor --timeout is given.
+N_TRIALS = 20
 ORDER = 70
 HELP = "search hyperparameters with Optuna and save the best model"
 DESCRIPTION = """Try settings of the autoencoder (depth, width, learning rate, batch size,
@@ -31,9 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="MODEL",
                         help="model file for the best model")
     g = parser.add_argument_group("search")
-    g.add_argument("--n-trials", type=positive_int, default=20,
-                   help="trials to run (default: 20)")
-    g.add_argument("--timeout", type=float, metavar="SECONDS",
+    g.add_argument("--n-trials", type=positive_int,
+                   help=f"trials to run (default: {N_TRIALS}, or no limit with --timeout)")
+    g.add_argument("--timeout", type=positive_float, metavar="SECONDS",
                    help="start no new trial after this many seconds")
     add_model_options(parser)
     add_data_options(parser)
@@ -64,7 +66,9 @@ def run(args: argparse.Namespace) -> int:
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # the bar and the summary say enough
     bar = not args.quiet and sys.stderr.isatty()
     try:
-        best, study = tune(template, X, y, n_trials=args.n_trials, timeout=args.timeout,
+        # --timeout alone bounds the search by time, not by the default count.
+        n_trials = args.n_trials or (None if args.timeout else N_TRIALS)
+        best, study = tune(template, X, y, n_trials=n_trials, timeout=args.timeout,
                            random_state=args.seed, show_progress_bar=bar)  # fmt: skip
     except RuntimeError as e:
         if str(e).startswith("no trial completed"):  # the budget, not a bug
