@@ -106,14 +106,24 @@ def test_use_before_fit_raises_not_fitted(table):
         (dict(architecture="conv2d"), "conv2d expects images"),
         (dict(output="tanh"), "output must be one of"),
         (dict(noise_type="pink"), "noise_type must be one of"),
-        (dict(noise=-0.1), "noise must be >= 0"),
+        (dict(noise=-0.1), "noise must be a number >= 0"),
+        (dict(noise="0.1"), "noise must be a number >= 0, got '0.1'"),
+        (dict(noise=float("nan")), "noise must be a number >= 0, got nan"),
+        (dict(sparsity=None), "sparsity must be a number >= 0, got None"),
+        (dict(contractive=float("inf")), "contractive must be a number >= 0, got inf"),
+        (dict(verbose="yes"), "verbose must be 0, 1 or 2, got 'yes'"),
+        (dict(batch_norm="no"), "batch_norm must be True or False, got 'no'"),
+        (dict(loss="bce", output="linear", scaler="minmax"), "loss=.bce. trains the decoder"),
         (dict(lr=0.0), "lr must be a number > 0"),
         (dict(optimizer="sgd"), "optimizer must be one of"),
         (dict(validation_fraction=1.0), r"validation_fraction must be a number in \[0, 1\)"),
         (dict(loss="bce", scaler="standard"), "loss='bce' needs"),
         (dict(output="sigmoid", scaler="standard"), r"output='sigmoid' gives values in \[0, 1\]"),
-        (dict(dropout=1.0), r"dropout must be in \[0, 1\)"),
-        (dict(dropout=-0.1), r"dropout must be in \[0, 1\)"),
+        (dict(dropout=1.0), r"dropout must be a number in \[0, 1\)"),
+        (dict(dropout=-0.1), r"dropout must be a number in \[0, 1\)"),
+        (dict(dropout=None), r"dropout must be a number in \[0, 1\), got None"),
+        (dict(lr=float("inf")), "lr must be a number > 0, got inf"),
+        (dict(device="meta"), "device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'"),
         (dict(latent_dim=2.5), "latent_dim must be an integer"),
         (dict(hidden=16), "hidden must be 'auto' or a tuple"),
         (dict(batch_size=1, batch_norm=True), "batch_norm needs batches of at least 2"),
@@ -128,6 +138,51 @@ def test_use_before_fit_raises_not_fitted(table):
 def test_bad_parameters_name_the_parameter(table, params, message):
     with pytest.raises(ValueError, match=message):
         AutoEncoder(**{**TINY, **params}).fit(table)
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(beta="1"), "beta must be a number >= 0, got '1'"),
+    (dict(kl_warmup=float("nan")), "kl_warmup must be a number >= 0, got nan"),
+    (dict(loss="bce", output="linear"), "loss='bce' trains the decoder through a sigmoid"),
+])  # fmt: skip
+def test_bad_vae_parameters_name_the_parameter(params, message):
+    X = np.random.default_rng(0).random((40, 6))
+    with pytest.raises(ValueError, match=message):
+        VAE(**{**TINY, **params}).fit(X)
+
+
+def test_a_vae_asked_for_a_spatial_code_is_told_it_needs_a_size():
+    images = np.random.default_rng(0).random((10, 8, 8))
+    with pytest.raises(ValueError, match="a VAE needs a code size: latent_dim='spatial'"):
+        VAE(**{**TINY, "latent_dim": "spatial", "hidden": (4,)}).fit(images)
+
+
+@pytest.mark.parametrize("kernel_size", [-1, 0, 4, 3.0, True])
+def test_conv_kernel_size_must_be_an_odd_positive_integer(kernel_size):
+    images = np.random.default_rng(0).random((10, 8, 8))
+    with pytest.raises(ValueError, match="kernel_size must be an odd integer >= 1"):
+        AutoEncoder(**{**TINY, "hidden": (4,)}, kernel_size=kernel_size).fit(images)
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(latent_dim=4), r"latent_dim \(2 -> 4\)"),
+    (dict(hidden=(7,)), r"hidden \(\(8,\) -> \(7,\)\)"),
+    (dict(dropout=0.5), r"dropout \(0.0 -> 0.5\)"),
+    (dict(scaler="minmax"), r"scaler \('standard' -> 'minmax'\)"),
+    (dict(loss="bce"), "loss='bce' needs \\(scaled\\) data in \\[0, 1\\]"),
+])  # fmt: skip
+def test_warm_start_refuses_settings_that_would_build_another_network(table, params, message):
+    ae = AutoEncoder(**TINY, warm_start=True).fit(table)
+    with pytest.raises(ValueError, match=message):
+        ae.set_params(**params).fit(table)
+    assert ae.module_.config.latent_dim == 2 and ae.n_epochs_ == 1  # the fitted model is kept
+    ae.set_params(**{k: TINY.get(k, AutoEncoder().get_params()[k]) for k in params})
+    assert ae.set_params(epochs=2).fit(table).n_epochs_ == 2  # unchanged settings continue
+
+
+def test_warm_start_must_be_a_flag(table):
+    with pytest.raises(ValueError, match="warm_start must be True or False, got 'no'"):
+        AutoEncoder(**TINY, warm_start="no").fit(table).fit(table)
 
 
 def test_bce_on_min_max_scaled_data_despite_rounding():
@@ -196,3 +251,15 @@ def test_values_beyond_float32_are_refused_not_turned_into_nan(fitted, table):
 def test_decoding_no_codes_is_a_clear_error(fitted):
     with pytest.raises(ValueError, match="n_samples >= 1"):
         fitted.inverse_transform(np.zeros((0, 2)))
+
+
+def test_read_only_data_and_pandas_codes_raise_no_torch_warning():
+    import pandas as pd
+
+    X = np.random.default_rng(0).random((40, 6)).astype(np.float32)
+    X.setflags(write=False)  # as a joblib memmap is
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch: "The given NumPy array is not writable"
+        ae = AutoEncoder(**TINY).fit(X)
+        codes = ae.set_output(transform="pandas").transform(pd.DataFrame(X))
+        assert ae.inverse_transform(codes).shape == (40, 6)

@@ -72,6 +72,9 @@ def test_pandas_input_keeps_feature_names(digits_split):
     ae = AutoEncoder(latent_dim=3, epochs=2, random_state=0).fit(df)
     assert list(ae.feature_names_in_) == columns
     assert list(ae.get_feature_names_out()) == ["autoencoder0", "autoencoder1", "autoencoder2"]
+    assert list(ae.get_feature_names_out(columns)) == list(ae.get_feature_names_out())
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        ae.get_feature_names_out(["x"] * len(columns))  # checked, as scikit-learn's are
     with pytest.warns(UserWarning, match="fitted with feature names"):
         from_array = ae.transform(X)
     np.testing.assert_allclose(ae.transform(df), from_array, rtol=1e-6)

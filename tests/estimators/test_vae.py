@@ -70,6 +70,21 @@ def test_conditional_vae_without_labels_uses_the_likeliest_class(cvae, digits):
     assert np.all(ll_marginal >= ll_true - np.log(10) - 1e-6)
 
 
+def test_conditional_vae_on_a_data_frame_scores_it_without_feature_name_warnings():
+    import warnings
+
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(40, 4)), columns=list("abcd"))
+    vae = VAE(latent_dim=2, hidden=(8,), epochs=1, random_state=0).fit(df, ["x", "y"] * 20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "X does not have valid feature names" was raised
+        assert vae.score_samples(df).shape == (40,)
+        assert vae.reconstruct(df).shape == (40, 4)
+        assert vae.log_likelihood(df, n_samples=3).shape == (40,)
+
+
 @pytest.mark.parametrize("loss", ["mse", "bce"])
 def test_log_likelihood_prefers_real_digits_to_noise(digits, loss):
     X = digits[0]

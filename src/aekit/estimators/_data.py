@@ -141,4 +141,7 @@ def to_tensor(X: np.ndarray, shape: tuple[int, ...]) -> torch.Tensor:
     are refused (see :func:`check_float32_range`).
     """
     check_float32_range(X, "X (once scaled)")
-    return torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)).reshape(len(X), *shape)
+    arr = np.ascontiguousarray(X, dtype=np.float32)
+    if not arr.flags.writeable:  # a memmap or a frame's values: torch warns on those
+        arr = arr.copy()
+    return torch.from_numpy(arr).reshape(len(X), *shape)

@@ -7,17 +7,19 @@ extra methods; fitting, transforming, scaling and scoring live here.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import math
 from collections.abc import Callable
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from aekit._atomic import atomic_fit
+from aekit._params import check_flag
 from aekit.estimators._data import (
     Scaling,
     choose_scaling,
@@ -26,7 +28,6 @@ from aekit.estimators._data import (
     to_tensor,
     warn_channels_last,
 )
-from aekit.nn.augment import Augmentation
 from aekit.nn.model import ARCHITECTURES, AutoEncoderModule, ModelConfig
 from aekit.training import Objective, TrainConfig, resolve_device, seeded, train
 
@@ -76,7 +77,7 @@ def default_latent_dim(n_features: int) -> int:
     return int(min(32, max(2, n_features // 8)))
 
 
-class BaseAutoEncoder(TransformerMixin, BaseEstimator):
+class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shared fit / transform / inverse_transform / scoring for autoencoders.
 
     See :class:`aekit.AutoEncoder` for the parameters.
@@ -92,7 +93,6 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         return int(check_random_state(rs).randint(2**31 - 1))
 
     def _objective(self) -> Objective:
-        aug = self.augmentation
         return Objective(
             loss=self.loss,
             noise=self.noise,
@@ -101,7 +101,7 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
             contractive=self.contractive,
             beta=getattr(self, "beta", 1.0),
             kl_warmup=getattr(self, "kl_warmup", 0.0),
-            augmentation=Augmentation(**aug) if isinstance(aug, dict) else (aug or Augmentation()),
+            augmentation=self.augmentation,
         )
 
     def _train_config(self, n_samples: int, seed: int | None) -> TrainConfig:
@@ -148,6 +148,11 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         if self.loss == "bce" and not in_unit:
             raise ValueError(
                 "loss='bce' needs (scaled) data in [0, 1]; use scaler='minmax' or loss='mse'"
+            )
+        if self.loss == "bce" and output == "linear":
+            raise ValueError(
+                "loss='bce' trains the decoder through a sigmoid, so its outputs are "
+                "probabilities: use output='sigmoid' (or 'auto') with it, or loss='mse'"
             )
         if output == "sigmoid" and not in_unit:
             raise ValueError(
@@ -231,7 +236,7 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
     # --------------------------------------------------------------------- fit
     def _continues(self) -> bool:
         """Whether ``fit`` goes on training the fitted network (``warm_start``)."""
-        return bool(self.warm_start) and hasattr(self, "module_")
+        return check_flag("warm_start", self.warm_start) and hasattr(self, "module_")
 
     def _fit(self, X, c: np.ndarray | None = None, n_classes: int = 0):
         warm = self._continues()
@@ -244,6 +249,8 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
             if self.scaler_ is not None:
                 self.scaler_.fit(X)
         Xs = self._scaled(X)
+        if warm:
+            self._check_warm_settings(Xs, n_classes)
         device = resolve_device(self.device)
         objective = self._objective()
         c_t = None if c is None else torch.as_tensor(c, dtype=torch.long)
@@ -251,6 +258,8 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         seed = self._seed()
         with seeded(seed, device):
             latent = self.latent_dim
+            if not warm and latent != "auto" and hasattr(self, "latent_curve_"):
+                del self.latent_curve_  # from an earlier fit with latent_dim='auto'
             if not warm and latent == "auto":
                 from aekit.estimators.latent_search import search_latent_dim
 
@@ -273,6 +282,37 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
         self.latent_dim_ = self.module_.latent_dim
         self._n_features_out = self.latent_dim_
         return self
+
+    def _check_warm_settings(self, Xs: np.ndarray, n_classes: int) -> None:
+        """Refuse a warm fit whose settings would build another network or scaling.
+
+        ``warm_start`` goes on training ``module_`` as it was built; a changed
+        ``latent_dim``, ``hidden``, ``loss`` or ``scaler`` would otherwise be
+        ignored without a word, or (``loss='bce'``) trained on data it cannot fit.
+        """
+        old = self.module_.config
+        latent = self.latent_dim
+        if latent == "auto":
+            latent = old.latent_dim
+        elif latent is None:
+            latent = default_latent_dim(int(np.prod(Xs.shape[1:])))
+        elif latent == "spatial":
+            latent = None
+        new = self._model_config(Xs, latent, n_classes)  # also checks loss against the data
+        changed = [
+            f"{f.name} ({getattr(old, f.name)!r} -> {getattr(new, f.name)!r})"
+            for f in dataclasses.fields(new)
+            if getattr(old, f.name) != getattr(new, f.name)
+        ]
+        kept = None if self.scaler_ is None else self.scaler_.kind
+        if self.scaler != "auto" and self.scaler != kept:
+            changed.append(f"scaler ({kept!r} -> {self.scaler!r})")
+        if changed:
+            raise ValueError(
+                "warm_start=True goes on training the fitted network with its scaling, but "
+                f"these settings now differ from them: {', '.join(changed)}; set "
+                "warm_start=False to train a new network"
+            )
 
     def _new_module(self, Xs: np.ndarray, latent, n_classes: int) -> AutoEncoderModule:
         """A freshly initialised network for scaled data ``Xs`` ``(n, *input_shape)``."""
@@ -361,7 +401,7 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
             raise ValueError("codes contain NaN or infinity")
         m = self.module_
         decode = lambda z, c: m.activate(m.decode(z, c))  # noqa: E731
-        out = self._map(decode, torch.from_numpy(Z).float(), self._labels(y, len(Z)))
+        out = self._map(decode, torch.tensor(Z, dtype=torch.float32), self._labels(y, len(Z)))
         out = self._unscaled(out.reshape(len(Z), *self.input_shape_))
         return out.astype(np.float32, copy=False) if given.dtype == np.float32 else out
 
@@ -408,12 +448,6 @@ class BaseAutoEncoder(TransformerMixin, BaseEstimator):
     def score(self, X, y=None) -> float:
         """Mean of :meth:`score_samples` (higher is better), for model selection."""
         return float(np.mean(self.score_samples(X, y)))
-
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        """Names of the code units: ``autoencoder0``, ``autoencoder1``..."""
-        check_is_fitted(self, "module_")
-        prefix = type(self).__name__.lower()
-        return np.asarray([f"{prefix}{i}" for i in range(self.latent_dim_)], dtype=object)
 
     # ---------------------------------------------------------------- plumbing
     def save(self, path) -> None:

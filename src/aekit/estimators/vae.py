@@ -195,15 +195,17 @@ class VAE(AutoEncoder):
 
     # -------------------------------------------------- labels left unsaid
     @torch.inference_mode()
-    def _likely_classes(self, X) -> np.ndarray:
+    def _likely_classes(self, X, validated: bool = False) -> np.ndarray:
         """Each row's most likely class: the highest ELBO (at the posterior mean).
 
         A uniform prior over ``classes_`` is assumed. This lets a conditional
         VAE transform and score rows without labels, as in a Pipeline's
         ``predict``, and keeps ``fit_transform(X, y)`` equal to
-        ``fit(X, y).transform(X)``.
+        ``fit(X, y).transform(X)``. ``validated``: ``X`` has been through
+        ``_validate`` already (checking it again would lose its column names).
         """
-        X = self._validate(X, reset=False)
+        if not validated:
+            X = self._validate(X, reset=False)
         m, objective, x_t = self.module_, self._objective(), self._tensor(X)
 
         def elbo(x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
@@ -217,8 +219,10 @@ class VAE(AutoEncoder):
         )  # (n, n_classes)
         return self.classes_[scores.argmax(axis=1)]
 
-    def _given_or_likely(self, X, y):
-        return self._likely_classes(X) if y is None and self.conditional_ else y
+    def _given_or_likely(self, X, y, validated: bool = False):
+        if y is None and self.conditional_:
+            return self._likely_classes(X, validated)
+        return y
 
     def transform(self, X, y=None) -> np.ndarray:
         """Encode ``X`` to the posterior means.
@@ -238,7 +242,7 @@ class VAE(AutoEncoder):
 
     def _reconstruct_valid(self, X: np.ndarray, y=None) -> np.ndarray:
         # reconstruct, reconstruction_error and score_samples all come here
-        return super()._reconstruct_valid(X, self._given_or_likely(X, y))
+        return super()._reconstruct_valid(X, self._given_or_likely(X, y, validated=True))
 
     # ---------------------------------------------------------------- sampling
     def _check_conditional(self, y) -> None:
@@ -302,9 +306,14 @@ class VAE(AutoEncoder):
         X = self._validate(X, reset=False)
         if self.conditional_ and y is None:
             # log p(x) = log sum_k p(x | k) p(k), with a uniform p(k)
-            per_class = [self.log_likelihood(X, np.full(len(X), k), n_samples)
+            per_class = [self._log_likelihood(X, np.full(len(X), k), n_samples)
                          for k in self.classes_]
             return np.logaddexp.reduce(per_class, axis=0) - math.log(len(self.classes_))
+        return self._log_likelihood(X, y, n_samples)
+
+    @torch.inference_mode()
+    def _log_likelihood(self, X: np.ndarray, y, n_samples: int) -> np.ndarray:
+        """:meth:`log_likelihood` of validated ``X`` ``(n, ...)`` under labels ``y`` or none."""
         m, k = self.module_, int(n_samples)
         m.eval()
         dev = next(m.parameters()).device

@@ -9,11 +9,13 @@ by default.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
+from aekit._params import check_flag, check_number
 from aekit.nn.corruption import gaussian_noise
 
 
@@ -40,9 +42,40 @@ class Augmentation:
     rotation: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("noise", "shift", "rotation"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"augmentation {name} must be >= 0, got {getattr(self, name)}")
+        # frozen: set through object.__setattr__, as floats and a bool.
+        object.__setattr__(self, "noise", check_number("augmentation noise", self.noise))
+        # A shift of the whole size would leave blank inputs to learn from.
+        shift = check_number("augmentation shift", self.shift, 0.0, 1.0, high_open=True)
+        object.__setattr__(self, "shift", shift)
+        rotation = check_number("augmentation rotation (degrees)", self.rotation, 0.0, 180.0)
+        object.__setattr__(self, "rotation", rotation)
+        object.__setattr__(self, "flip", check_flag("augmentation flip", self.flip))
+
+    @classmethod
+    def from_param(cls, value: Any) -> Augmentation:
+        """The ``augmentation`` parameter of an estimator: None, a dict or an Augmentation.
+
+        Raises
+        ------
+        ValueError
+            For another type, or a dict with a key other than the fields.
+        """
+        if value is None:
+            return cls()
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, dict):
+            unknown = sorted(map(str, set(value) - {f.name for f in fields(cls)}))
+            if unknown:
+                raise ValueError(
+                    f"augmentation has no setting {', '.join(map(repr, unknown))}; "
+                    f"the settings are {[f.name for f in fields(cls)]}"
+                )
+            return cls(**value)
+        raise ValueError(
+            "augmentation must be None, a dict such as {'noise': 0.1, 'shift': 0.1} or an "
+            f"aekit.nn.Augmentation, got {value!r}"
+        )
 
     @property
     def active(self) -> bool:

@@ -9,6 +9,7 @@ convolution's ``output_padding`` to land exactly on them. Odd sizes such as
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
 import torch
@@ -83,8 +84,9 @@ class ConvEncoder(nn.Module):
             raise ValueError(
                 f"in_shape must be (C, L) or (C, H, W), got {tuple(in_shape)}"
             )
-        if kernel_size % 2 != 1:
-            raise ValueError(f"kernel_size must be odd, got {kernel_size}")
+        k = kernel_size
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1 or k % 2 != 1:
+            raise ValueError(f"kernel_size must be an odd integer >= 1, got {k!r}")
         if downsample not in DOWNSAMPLING:
             raise ValueError(f"downsample must be one of {DOWNSAMPLING}, got {downsample!r}")
         if not channels:

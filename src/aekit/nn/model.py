@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from aekit._params import check_flag, check_number
 from aekit.nn.conv import ConvDecoder, ConvEncoder
 from aekit.nn.dense import DenseDecoder, DenseEncoder
 from aekit.nn.heads import DeterministicHead, GaussianHead, join_condition, one_hot
@@ -90,7 +91,12 @@ class ModelConfig:
                 f"architecture {self.architecture!r} needs per-sample input of {want} "
                 f"dimension(s), got shape {self.input_shape}"
             )
-        if self.latent_dim is None and (self.architecture == "dense" or self.variational):
+        if self.latent_dim is None and self.variational:
+            raise ValueError(
+                "a VAE needs a code size: latent_dim='spatial' is only for (non-variational) "
+                "conv autoencoders"
+            )
+        if self.latent_dim is None and self.architecture == "dense":
             raise ValueError(
                 "a spatial code (latent_dim='spatial') is only for conv autoencoders"
             )
@@ -101,8 +107,11 @@ class ModelConfig:
             )
         if lat is not None and lat < 1:
             raise ValueError(f"latent_dim must be >= 1, got {lat}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        self.dropout = check_number("dropout", self.dropout, 0.0, 1.0, high_open=True)
+        self.batch_norm = check_flag("batch_norm", self.batch_norm)
+        k = self.kernel_size
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1 or k % 2 != 1:
+            raise ValueError(f"kernel_size must be an odd integer >= 1, got {k!r}")
         if self.latent_dim is None and self.n_classes:
             raise ValueError("a conditional model needs an integer latent_dim")
 

@@ -7,6 +7,9 @@ from collections.abc import Iterator
 
 import torch
 
+#: Device types aekit trains and scores on.
+DEVICE_TYPES = ("cpu", "cuda", "mps")
+
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """Turn ``'auto'``, ``'cpu'``, ``'cuda'``, ``'cuda:1'``... into a device.
@@ -21,7 +24,12 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError):
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]', got {device!r}") from None
+        dev = None
+    # torch knows more device types (meta, xpu, hpu...) than aekit trains on.
+    if dev is None or dev.type not in DEVICE_TYPES:
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got {device!r}"
+        ) from None
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} was asked for, but CUDA is not available here")
     if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():

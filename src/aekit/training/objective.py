@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from aekit._params import check_number
 from aekit.nn import losses
 from aekit.nn.augment import Augmentation
 from aekit.nn.corruption import CORRUPTIONS, corrupt
@@ -47,7 +48,7 @@ class Objective:
         KL weight of a VAE.
     kl_warmup : float
         Epochs of linear KL warm-up.
-    augmentation : Augmentation
+    augmentation : Augmentation, dict or None
         Per-batch augmentation of the training data (input and target alike).
     """
 
@@ -68,8 +69,8 @@ class Objective:
                 f"noise_type must be one of {tuple(CORRUPTIONS)}, got {self.noise_type!r}"
             )
         for name in ("noise", "sparsity", "contractive", "beta", "kl_warmup"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+            setattr(self, name, check_number(name, getattr(self, name)))
+        self.augmentation = Augmentation.from_param(self.augmentation)
         if self.noise_type != "gaussian" and self.noise > 1:
             raise ValueError(
                 f"noise is the share of values corrupted for noise_type={self.noise_type!r}: "
