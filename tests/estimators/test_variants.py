@@ -147,3 +147,17 @@ def test_latent_dim_auto_picks_the_smallest_good_code(unit_digits):
     assert ae.latent_dim_ == min(good) == ae.transform(X_tr[:3]).shape[1]
     # the curve is real: 2 units reconstruct far worse than 16 (2.1 vs 1.0 measured)
     assert curve[2] > 1.5 * curve[16]
+
+
+def test_latent_dim_auto_curve_is_the_kept_weights_error_and_does_not_outlive_its_fit():
+    X = np.random.default_rng(0).random((60, 6))
+    # lr=0.5 without early stopping: the last epoch is not the best one.
+    ae = AutoEncoder(latent_dim="auto", hidden=(8,), epochs=6, patience=None, lr=0.5,
+                     random_state=0).fit(X)  # fmt: skip
+    assert ae.best_epoch_ == 6
+    assert ae.latent_curve_[ae.latent_dim_] == ae.history_["val_recon"][-1]
+    assert min(ae.history_["val_recon"]) < ae.history_["val_recon"][-1]
+    ae.set_params(latent_dim=3).fit(X)
+    assert not hasattr(ae, "latent_curve_")  # the curve was of another fit
+    with pytest.raises(ValueError, match="latent_dim='auto' compares code sizes on held-out"):
+        AutoEncoder(latent_dim="auto", validation_fraction=0, epochs=1).fit(X)

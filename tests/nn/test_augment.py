@@ -70,9 +70,43 @@ def test_estimator_refuses_geometric_augmentation_of_tables():
         ae.fit(X)
 
 
-def test_negative_settings_refused():
-    with pytest.raises(ValueError, match="shift"):
-        Augmentation(shift=-0.1)
+@pytest.mark.parametrize("kw, match", [
+    (dict(shift=-0.1), "shift must be a number in \\[0, 1\\)"),
+    (dict(shift=1.0), "shift must be a number in \\[0, 1\\)"),
+    (dict(noise=None), "noise must be a number >= 0, got None"),
+    (dict(noise=float("nan")), "noise must be a number >= 0, got nan"),
+    (dict(rotation="10"), "rotation \\(degrees\\) must be a number in \\[0, 180\\]"),
+    (dict(flip="no"), "flip must be True or False, got 'no'"),
+])  # fmt: skip
+def test_bad_settings_refused_by_name(kw, match):
+    with pytest.raises(ValueError, match=match):
+        Augmentation(**kw)
+
+
+@pytest.mark.parametrize("value, match", [
+    ({"crop": 0.1}, "no setting 'crop'; the settings are \\['noise', 'shift', 'flip'"),
+    (True, "augmentation must be None, a dict"),
+])  # fmt: skip
+def test_estimator_augmentation_parameter_checked(value, match):
+    X = np.random.default_rng(0).random((20, 1, 8, 8))
+    with pytest.raises(ValueError, match=match):
+        aekit.AutoEncoder(augmentation=value, epochs=1, device="cpu").fit(X)
+
+
+def test_rotation_of_a_wide_image_turns_a_line_without_stretching_it():
+    # A 5-pixel line in the middle of a 7 x 41 image. A rotation keeps its spread
+    # about its centre (var(row) + var(col) = 2, plus a little resampling blur);
+    # rotating in affine_grid's [-1, 1] coordinates stretched it up to 6.6.
+    x = torch.zeros(64, 1, 7, 41)
+    x[:, 0, 3, 18:23] = 1.0
+    out = Augmentation(rotation=90)(x, _gen())[:, 0]
+    mass = out.sum((1, 2))
+    spread = 0.0
+    for axis, n in ((1, 7), (2, 41)):
+        pos = torch.arange(float(n)).view((1, n, 1) if axis == 1 else (1, 1, n))
+        centre = (out * pos).sum((1, 2)) / mass
+        spread = spread + (out * (pos - centre.view(-1, 1, 1)) ** 2).sum((1, 2)) / mass
+    assert spread.min().item() > 1.8 and spread.max().item() < 2.6
 
 
 def test_shift_moves_content_within_bounds():

@@ -200,6 +200,24 @@ def test_last_batch_of_one_is_skipped_with_batch_norm(digits):
     assert result.n_epochs == 2
 
 
+def test_a_last_batch_of_one_trains_without_batch_norm_and_the_loss_counts_trained_rows(digits):
+    x = torch.from_numpy(digits[0][:129])
+    # lr so small the weights do not move: the epoch's loss is then the loss of the
+    # rows it trained on, which must be all 129 (no batch norm to protect).
+    cfg = _config(epochs=1, batch_size=64, lr=1e-12, validation_fraction=0.0)
+    model = _model()
+    result = train(model, Objective(), x, config=cfg)
+    want = evaluate(model, Objective(), x, None, 512)["loss"]
+    assert result.history["loss"][0] == pytest.approx(want, rel=1e-4)
+
+
+def test_batch_norm_refuses_a_single_training_row(digits):
+    x = torch.from_numpy(digits[0][:2])
+    cfg = _config(epochs=1, batch_size=64, validation_fraction=0.5)
+    with pytest.raises(ValueError, match="batch_norm needs at least 2 training rows; 1 is left"):
+        train(_model(batch_norm=True), Objective(), x, config=cfg)
+
+
 def test_cuda_refused_without_cuda(digits):
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")

@@ -16,7 +16,8 @@ _PARAMS_DOC = """
     latent_dim : int, None, 'auto' or 'spatial', default=None
         Code size. None picks an eighth of the input size (2 to 32); 'auto'
         trains several sizes and keeps the smallest whose validation error is
-        within 5% of the best (the curve is kept in ``latent_curve_``);
+        within 5% of the best (the curve is kept in ``latent_curve_``; it needs
+        ``validation_fraction > 0``);
         'spatial' (conv only) keeps the last feature map as the code, with no
         linear bottleneck (fully convolutional).
     activation : str, default='relu'

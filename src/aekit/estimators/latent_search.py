@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 import numpy as np
 import torch
@@ -47,14 +46,18 @@ def search_latent_dim(
     sizes = [k for k in CANDIDATES if k <= n_features] or [n_features]
     config = est._train_config(len(Xs), seed)
     if config.validation_fraction == 0:
-        config = replace(config, validation_fraction=0.2)
+        raise ValueError(
+            "latent_dim='auto' compares code sizes on held-out rows; it needs "
+            "validation_fraction > 0 (0.1 is the default)"
+        )
     objective = est._objective()
     curve, fitted = {}, {}
     for k in sizes:
         module = est._new_module(Xs, k, n_classes)
         result = est._train(module, Xs, c_t, objective, config)
         recon = result.history.get("val_recon", result.history["recon"])
-        curve[k] = float(min(recon))
+        # The kept weights' error: the best epoch's with early stopping, else the last's.
+        curve[k] = float(recon[result.best_epoch - 1])
         fitted[k] = (module, result)
         logger.info("latent_dim=%d: validation reconstruction %.5g", k, curve[k])
     best = min(curve.values())

@@ -125,9 +125,13 @@ def _affine(x: torch.Tensor, aug: Augmentation, generator: torch.Generator | Non
     # affine_grid works in [-1, 1] coordinates, so a shift of fraction f is 2f.
     tx = uniform(2 * aug.shift)
     ty = torch.zeros_like(tx) if series else uniform(2 * aug.shift)
+    # affine_grid's [-1, 1] spans the width and the height alike; a rotation in
+    # pixels of a non-square image is S^-1 R S there, S = diag(W, H) / 2.
+    aspect = img.shape[-1] / img.shape[-2]  # W / H
     theta = torch.stack(
-        [torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1
-    )  # (B, 2, 3)
+        [torch.stack([cos * flip, -sin / aspect, tx], 1),
+         torch.stack([sin * flip * aspect, cos, ty], 1)], 1
+    )  # (B, 2, 3); fmt: skip
     grid = F.affine_grid(theta, list(img.shape), align_corners=False)
     out = F.grid_sample(img, grid, padding_mode="zeros", align_corners=False)
     return out.squeeze(2) if series else out

@@ -280,8 +280,17 @@ def train(
     result = TrainResult()
     hist = result.history
     best, best_state, waited = math.inf, None, 0
-    # A batch of one breaks batch norm; it is rare enough to skip.
-    last_ok = n % cfg.batch_size != 1 or n == 1
+    # Batch norm cannot train on a batch of one row: a last batch of one is
+    # skipped (rare), and one training row in all is refused.
+    batch_norm = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+    if batch_norm and n < 2:
+        held = len(x) - n
+        where = f"X has {n}" if not held else (
+            f"{n} is left after holding out {held} for validation "
+            f"(validation_fraction={cfg.validation_fraction})"
+        )
+        raise ValueError(f"batch_norm needs at least 2 training rows; {where}")
+    last_ok = not batch_norm or n % cfg.batch_size != 1
     bar = ProgressBar(cfg.epochs, enabled=cfg.verbose >= 1 and sys.stderr.isatty())
     release_memory = hold_freed_memory()
     try:
@@ -289,6 +298,7 @@ def train(
             model.train()
             perm = torch.randperm(n, generator=gen, device=device)
             sums: dict[str, torch.Tensor] = {}
+            seen = 0
             for s in range(0, n, cfg.batch_size):
                 # A gather per batch rather than per epoch: no second copy of the
                 # data set, and the batch is still in cache for the forward pass.
@@ -310,7 +320,8 @@ def train(
                 optimizer.step()
                 for k, v in terms.items():
                     sums[k] = sums.get(k, 0.0) + v.detach() * len(xb)
-            row = {k: float(v) / n for k, v in sums.items()}
+                seen += len(xb)
+            row = {k: float(v) / seen for k, v in sums.items()}
             if x_va is not None:
                 val = evaluate(
                     model, objective, x_va, c_va, 8 * cfg.batch_size, gen, autocast
