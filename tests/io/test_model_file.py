@@ -311,7 +311,7 @@ def test_random_state_object_is_saved_as_none(digits, tmp_path, caplog):
     est.set_params(random_state=np.random.RandomState(0)).fit(X)
     with caplog.at_level(logging.WARNING, logger="aekit.io.state"):
         est.save(tmp_path / "m.aekit")
-    assert "random generator" in caplog.text
+    assert "random_state is a RandomState, which a model file cannot hold" in caplog.text
     loaded = aekit.load(tmp_path / "m.aekit")
     assert loaded.random_state is None
     np.testing.assert_array_equal(loaded.transform(X), est.transform(X))
@@ -336,3 +336,57 @@ def test_saving_onto_a_folder_names_the_folder(dense_ae, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE((tmp_path / "m.aekit").stat().st_mode) == 0o666 & ~umask
+
+
+def _edited(saved_path, tmp_path, edit):
+    members = _members(saved_path)
+    config = json.loads(members["config.json"])
+    edit(config)
+    members["config.json"] = json.dumps(config).encode()
+    return _write(tmp_path / "edited.aekit", members, fix_checksums=True)
+
+
+HUGE = {"__aekit__": "tuple", "items": [300000, 300000]}
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c: c.update({"class": "VAE"}), "a plain autoencoder network saved as VAE"),
+    (lambda c: c["fitted"].update(latent_dim_=3), "latent_dim_ 3 for a code of 4"),
+    (lambda c: c["fitted"].update(n_features_in_=5), "n_features_in_ 5 for samples of shape"),
+    # Checked against the weights before anything is allocated (360 GB asked for here).
+    (lambda c: c["model"].update(hidden=HUGE), "weights do not match the saved model config"),
+])  # fmt: skip
+def test_a_state_edited_to_contradict_its_network_is_refused(saved, tmp_path, edit, message):
+    with pytest.raises(ModelFileError, match=message):
+        aekit.load(_edited(saved, tmp_path, edit))
+
+
+def test_a_config_nested_too_deeply_is_a_model_file_error(saved, tmp_path):
+    members = _members(saved)
+    members["config.json"] = b"[" * 100000 + b"]" * 100000
+    path = _write(tmp_path / "deep.aekit", members, fix_checksums=True)
+    with pytest.raises(ModelFileError, match="config.json is nested too deeply"):
+        aekit.load(path)
+
+
+@pytest.fixture(scope="module")
+def saved_detectors(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    folder = tmp_path_factory.mktemp("detectors")
+    det = aekit.AnomalyDetector(epochs=1, n_estimators=1, random_state=0)
+    det.fit(rng.normal(size=(60, 4))).save(folder / "det.aekit")
+    ts = aekit.TimeSeriesDetector(window=8, epochs=1, random_state=0)
+    ts.fit(np.sin(np.arange(200) / 3)).save(folder / "ts.aekit")
+    return folder / "det.aekit", folder / "ts.aekit"
+
+
+@pytest.mark.parametrize("which, edit, message", [
+    (0, lambda c: c["extra"].update(estimators_=[]), "the detector has no networks saved"),
+    (1, lambda c: c["extra"].update(estimators_=c["extra"]["estimators_"][:1]),
+     "3 windows for 1 networks; error scales of shape"),
+    (1, lambda c: c["extra"].update(threshold_rule_="bogus"), "threshold_rule_ 'bogus'"),
+    (1, lambda c: c["extra"].update(smoothing_=-4), "smoothing_ -4"),
+])  # fmt: skip
+def test_an_edited_detector_state_is_refused(saved_detectors, tmp_path, which, edit, message):
+    with pytest.raises(ModelFileError, match=message):
+        aekit.load(_edited(saved_detectors[which], tmp_path, edit))

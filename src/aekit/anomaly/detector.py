@@ -446,13 +446,17 @@ class AnomalyDetector(BaseEstimator):
 
     def _state_from_saved(self, state: dict, arrays: dict[str, np.ndarray]) -> None:
         """Restore what :meth:`_state_to_save` wrote (called by :func:`aekit.load`)."""
-        self.estimators_ = list(state["estimators_"])
+        from aekit.io.state import StateError, fitted_members
+
+        self.estimators_ = fitted_members(state["estimators_"], "the detector")
         self.estimator_ = self.estimators_[0]
         self.input_kind_ = state["input_kind_"]
         self.standardize_ = bool(state["standardize_"])
         self.threshold_ = float(state["threshold_"])
         self.error_scales_ = list(np.asarray(arrays["error_scales_"], dtype=np.float64))
         self.calibration_scores_ = np.asarray(arrays["calibration_scores_"], dtype=np.float64)
+        if np.isnan(self.threshold_) or len(self.error_scales_) != len(self.estimators_):
+            raise StateError("the detector's threshold or error scales do not fit its networks")
         if self.input_kind_ == "table":
             enc = {k[len("encoder_") :]: v for k, v in arrays.items() if k.startswith("encoder_")}
             self.encoder_ = TableEncoder.from_state(state["encoder_"], enc)

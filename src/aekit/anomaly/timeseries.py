@@ -540,8 +540,11 @@ class TimeSeriesDetector(BaseEstimator):
 
     def _state_from_saved(self, state: dict, arrays: dict[str, np.ndarray]) -> None:
         """Restore what :meth:`_state_to_save` wrote (called by :func:`aekit.load`)."""
+        from aekit.io.state import StateError, fitted_members
+
         # Files written before the ensemble hold one "estimator_".
-        self.estimators_ = list(state.get("estimators_") or [state["estimator_"]])
+        members = state.get("estimators_") or [state["estimator_"]]
+        self.estimators_ = fitted_members(list(members), "the series detector")
         self.n_estimators = len(self.estimators_)
         self.estimator_ = self.estimators_[0]
         self.window_ = int(state["window_"])
@@ -564,8 +567,25 @@ class TimeSeriesDetector(BaseEstimator):
         self.scaler_ = scaler
         # Files written before the ensemble hold one member's "error_scale_".
         scales = arrays["error_scales_"] if "error_scales_" in arrays else arrays["error_scale_"]
-        self.error_scales_ = np.asarray(scales, dtype=np.float64).reshape(len(self.estimators_), -1)
+        scales = np.asarray(scales, dtype=np.float64)
+        n, c = len(self.estimators_), self.n_channels_
+        self.error_scales_ = scales.reshape(n, -1)
         self.calibration_scores_ = np.asarray(arrays["calibration_scores_"], dtype=np.float64)
+        problems = [
+            what for what, bad in (
+                (f"{len(self.windows_)} windows for {n} networks", len(self.windows_) != n),
+                (f"error scales of shape {scales.shape} for {n} networks of {c} channels",
+                 self.error_scales_.shape != (n, c)),
+                (f"a scaler of {len(scaler.scale_)} channels for {c}", len(scaler.scale_) != c),
+                (f"smoothing_ {self.smoothing_}", self.smoothing_ < 1),
+                (f"threshold_rule_ {self.threshold_rule_!r}",
+                 self.threshold_rule_ not in (*SERIES_THRESHOLD_RULES, "fixed")),
+                ("a NaN threshold_", np.isnan(self.threshold_)),
+            ) if bad
+        ]  # fmt: skip
+        if problems:
+            raise StateError("the series detector's saved state is inconsistent: "
+                             + "; ".join(problems))  # fmt: skip
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -157,7 +157,7 @@ def load(path: str | os.PathLike) -> Any:
         # DecodeError, StateError, UnknownEstimatorError, or a config value the
         # network's own validation refuses.
         raise ModelFileError(f"{path}: {e}") from None
-    except (KeyError, TypeError, AttributeError) as e:
+    except (KeyError, TypeError, AttributeError, IndexError, RecursionError) as e:
         raise ModelFileError(
             f"{path}: config.json is inconsistent ({type(e).__name__}: {e})"
         ) from None

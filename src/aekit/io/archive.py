@@ -214,6 +214,8 @@ def _json(raw: bytes, path: Path, name: str) -> dict:
         out = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ModelFileError(f"{path}: {name} is not valid JSON ({e})") from None
+    except RecursionError:
+        raise ModelFileError(f"{path}: {name} is nested too deeply to be an aekit file") from None
     if not isinstance(out, dict):
         raise ModelFileError(f"{path}: {name} does not hold a JSON object")
     return out

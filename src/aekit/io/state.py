@@ -139,8 +139,8 @@ def _storable_params(est) -> dict:
     for k, v in params.items():
         if isinstance(v, (np.random.RandomState, np.random.Generator)):
             logger.warning(
-                "%s=%r is a random generator, which a model file cannot hold; it is saved as "
-                "None (the fitted weights are unaffected)",
+                "%s is a %s, which a model file cannot hold; it is saved as None (the "
+                "fitted weights are unaffected)",
                 k,
                 type(v).__name__,
             )
@@ -278,19 +278,23 @@ def _unpack_autoencoder(est, doc: dict, arrays: dict, prefix: str) -> None:
     if missing or unknown:
         raise StateError(f"fitted state has missing {missing} / unexpected {unknown} attributes")
     try:
-        module = AutoEncoderModule(ModelConfig.from_dict(codec.decode(doc["model"])))
+        # On the meta device nothing is allocated: a config asking for huge layers
+        # costs nothing until the weights, which are checked against it, arrive.
+        with torch.device("meta"):
+            module = AutoEncoderModule(ModelConfig.from_dict(codec.decode(doc["model"])))
     except TypeError as e:
         raise StateError(f"the saved model config does not fit this aekit: {e}") from None
     head = f"{prefix}module."
     weights = {k[len(head) :]: v for k, v in arrays.items() if k.startswith(head)}
     try:
-        module.load_state_dict(weights, strict=True)
+        module.load_state_dict(weights, strict=True, assign=True)
     except RuntimeError as e:
         raise StateError(f"the weights do not match the saved model config: {e}") from None
     module.to(_device(est)).eval()
     for k, v in fitted.items():
         setattr(est, k, v)
     est.input_shape_ = tuple(est.input_shape_)
+    _check_fitted_against(est, module)
     est.module_ = module
     est._n_features_out = est.latent_dim_
     est.scaler_ = None
@@ -304,6 +308,62 @@ def _unpack_autoencoder(est, doc: dict, arrays: dict, prefix: str) -> None:
         est.scaler_ = Scaling(sc["kind"], bool(sc["per_feature"]))
         for k, v in attrs.items():
             setattr(est.scaler_.scaler, k, v)
+        _check_scaler(est.scaler_, est.input_shape_)
+
+
+def _check_fitted_against(est, module) -> None:
+    """Refuse fitted attributes that contradict the network they were saved with."""
+    cfg = module.config
+    problems = []
+    if cfg.variational != bool(getattr(est, "_variational", False)):
+        problems.append(f"a {'VAE' if cfg.variational else 'plain autoencoder'} network "
+                        f"saved as {type(est).__name__}")  # fmt: skip
+    if est.latent_dim_ != module.latent_dim:
+        problems.append(f"latent_dim_ {est.latent_dim_} for a code of {module.latent_dim}")
+    shape = est.input_shape_
+    if not shape or int(np.prod(shape)) != int(np.prod(cfg.input_shape)):
+        problems.append(f"input_shape_ {shape} for a network reading {cfg.input_shape}")
+    elif est.n_features_in_ != shape[0]:
+        problems.append(f"n_features_in_ {est.n_features_in_} for samples of shape {shape}")
+    names = getattr(est, "feature_names_in_", None)
+    if names is not None and len(names) != est.n_features_in_:
+        problems.append(f"{len(names)} feature names for {est.n_features_in_} features")
+    n_classes = len(getattr(est, "classes_", ()))
+    if n_classes != cfg.n_classes:
+        problems.append(f"{n_classes} classes for a network of {cfg.n_classes}")
+    if problems:
+        raise StateError("the saved state does not match its network: " + "; ".join(problems))
+
+
+def _check_scaler(scaling, shape: tuple[int, ...]) -> None:
+    """Refuse scaler arrays of another length than the features they scale."""
+    want = int(np.prod(shape)) if scaling.per_feature else 1
+    for name in ("scale_", "min_", "mean_"):
+        values = getattr(scaling.scaler, name, None)
+        if values is not None and np.shape(values) != (want,):
+            raise StateError(
+                f"the scaler's {name} has shape {np.shape(values)}, expected ({want},)"
+            )
+        if values is not None and not np.isfinite(values).all():
+            raise StateError(f"the scaler's {name} holds NaN or infinity")
+
+
+def fitted_members(members: Any, what: str) -> list:
+    """A detector's saved members, refused unless a non-empty list of fitted autoencoders.
+
+    Raises
+    ------
+    StateError
+    """
+    from aekit.estimators.base import BaseAutoEncoder
+
+    if not isinstance(members, list) or not members:
+        raise StateError(f"{what} has no networks saved with it")
+    for m in members:
+        if not isinstance(m, BaseAutoEncoder) or not hasattr(m, "module_"):
+            raise StateError(f"{what}'s saved networks include {type(m).__name__}, not a "
+                             "fitted autoencoder")  # fmt: skip
+    return members
 
 
 def _device(est) -> torch.device:
