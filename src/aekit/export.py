@@ -27,6 +27,8 @@ import errno
 import importlib.util
 import json
 import logging
+import os
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -37,6 +39,8 @@ from torch import nn
 
 from aekit._version import __version__
 
+#: Oldest opset the torch.export-based exporter writes (older ones give invalid files).
+MIN_DYNAMO_OPSET = 18
 #: torch's exporter logger that reports skipped torchvision operators.
 REGISTRY_LOGGER = "torch.onnx._internal.exporter._registration"
 
@@ -140,12 +144,29 @@ def to_onnx(
     ------
     ImportError
         If the ``onnx`` package is missing (``pip install 'aekit[onnx]'``).
+    TypeError
+        If ``estimator`` is not an AutoEncoder or a VAE.
+    ValueError
+        If ``opset_version`` is older than the torch.export exporter writes.
     """
+    from aekit.estimators.base import BaseAutoEncoder
+
+    if not isinstance(estimator, BaseAutoEncoder):
+        raise TypeError(
+            f"to_onnx exports an AutoEncoder or a VAE, got {type(estimator).__name__}; a "
+            "detector's networks are its estimators_ (exporting them leaves out its encoding "
+            "of the input and its scoring)"
+        )
     check_is_fitted(estimator, "module_")
     if importlib.util.find_spec("onnx") is None:
         raise ImportError("ONNX export needs the onnx package: pip install 'aekit[onnx]'")
     if dynamo is None:
         dynamo = importlib.util.find_spec("onnxscript") is not None
+    if dynamo and opset_version is not None and opset_version < MIN_DYNAMO_OPSET:
+        raise ValueError(
+            f"opset_version={opset_version}: the torch.export exporter writes opset "
+            f"{MIN_DYNAMO_OPSET} or newer; pass dynamo=False for an older opset"
+        )
     module = copy.deepcopy(estimator.module_).cpu().eval()
     shape = tuple(estimator.input_shape_)
     scaler = _Scaler(estimator.scaler_, shape)
@@ -160,8 +181,6 @@ def to_onnx(
     x = torch.zeros(2, *shape)
     code = torch.zeros(2, estimator.latent_dim_)
     encoder, decoder = _Encoder(module, scaler), _Decoder(module, scaler, shape)
-    _export(encoder, (x, *label), enc_path, ["x"], "code", opset_version, dynamo)
-    _export(decoder, (code, *label), dec_path, ["code"], "x_hat", opset_version, dynamo)
     meta = {
         "aekit_version": __version__,
         "estimator": type(estimator).__name__,
@@ -169,8 +188,17 @@ def to_onnx(
         "latent_dim": str(estimator.latent_dim_),
         "classes": json.dumps(np.asarray(getattr(estimator, "classes_", [])).tolist()),
     }
-    for p in (enc_path, dec_path):
-        _annotate(p, meta)
+    # Written in a folder beside the outputs and moved into place once both are
+    # checked: a failed export leaves nothing, and the exporter's separate weight
+    # files (".onnx.data"), which _annotate folds into each .onnx, go with the folder.
+    with tempfile.TemporaryDirectory(dir=enc_path.parent, prefix=".aekit-onnx-") as tmp:
+        enc_tmp, dec_tmp = Path(tmp) / enc_path.name, Path(tmp) / dec_path.name
+        _export(encoder, (x, *label), enc_tmp, ["x"], "code", opset_version, dynamo)
+        _export(decoder, (code, *label), dec_tmp, ["code"], "x_hat", opset_version, dynamo)
+        for p in (enc_tmp, dec_tmp):
+            _annotate(p, meta)
+        os.replace(enc_tmp, enc_path)
+        os.replace(dec_tmp, dec_path)
     return enc_path, dec_path
 
 

@@ -42,6 +42,9 @@ def _check(est, X, tmp_path, y=None, dynamo=None):
 
 def test_dense_parity_with_baked_in_scaler(dense_ae, frame, tmp_path):
     enc, _ = _check(dense_ae, frame, tmp_path)
+    # Two files and nothing else: no ".onnx.data" weights beside them, no work folder.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.decoder.onnx",
+                                                          "model.encoder.onnx"]  # fmt: skip
     props = {p.key: p.value for p in onnx.load(str(enc)).metadata_props}
     assert props["estimator"] == "AutoEncoder" and props["latent_dim"] == "4"
     assert json.loads(props["input_shape"]) == [64]
@@ -75,3 +78,17 @@ def test_paths_and_unfitted(tmp_path):
 def test_a_missing_folder_is_named_before_exporting(dense_ae, tmp_path):
     with pytest.raises(FileNotFoundError, match="folder to write the ONNX files in"):
         dense_ae.to_onnx(tmp_path / "missing" / "m")
+
+
+def test_a_detector_is_refused_by_name(tmp_path):
+    det = aekit.AnomalyDetector(epochs=1, n_estimators=1, random_state=0)
+    det.fit(np.random.default_rng(0).normal(size=(40, 3)))
+    with pytest.raises(TypeError, match="exports an AutoEncoder or a VAE, got AnomalyDetector"):
+        to_onnx(det, tmp_path / "det.onnx")
+
+
+@pytest.mark.skipif(not HAS_ONNXSCRIPT, reason="only the torch.export exporter has the floor")
+def test_an_opset_the_exporter_cannot_write_is_refused_and_writes_nothing(vae, tmp_path):
+    with pytest.raises(ValueError, match="opset_version=17: the torch.export exporter writes"):
+        to_onnx(vae, tmp_path / "v.onnx", opset_version=17)
+    assert list(tmp_path.iterdir()) == []
