@@ -427,3 +427,27 @@ def test_options_for_another_kind_of_data_are_refused(aekit, files, tmp_path):
     r = aekit("fit", files["npy"], "--model", "vae", "--conditional", "-o", out)
     assert r.code == 2 and "save them as 'y' in a .npz file" in r.err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("options, named", [
+    (("--model", "dae", "--noise", "0.5", "--lr", "0.1"), "--lr, --noise, --model dae"),
+    (("--patience", "3", "--batch-size", "7"), "--batch-size, --patience"),
+    (("--architecture", "dense",), "--architecture dense"),
+])  # fmt: skip
+def test_series_detector_refuses_options_it_would_ignore(aekit, files, tmp_path, options, named):
+    out = tmp_path / "m.aekit"
+    r = aekit("fit", files["series_train"], "--timestamp-column", "timestamp", "--anomaly",
+              "-o", out, *options)  # fmt: skip
+    assert r.code == 2 and f"the series detector, which does not use {named}" in r.err, r.err
+    assert not out.exists()
+
+
+def test_table_detector_refuses_conditional_and_keeps_an_architecture(aekit, files, tmp_path):
+    out = tmp_path / "m.aekit"
+    r = aekit("fit", files["csv"], "--anomaly", "--model", "vae", "--conditional",
+              "--label-column", "label", "-o", out)  # fmt: skip
+    assert r.code == 2 and "the detector, which does not use --conditional" in r.err, r.err
+    r = aekit("-q", "fit", files["csv"], "--anomaly", "--architecture", "dense", "--epochs", "1",
+              "--drop-columns", "id,label", "-o", out)  # fmt: skip
+    assert r.code == 0, r.err
+    assert aekit_load(out).base.architecture == "dense"  # was dropped for a plain --model ae

@@ -42,6 +42,8 @@ def test_missing_data_file(aekit, model, tmp_path):
 def test_missing_model_file(aekit, files, tmp_path):
     r = aekit("encode", tmp_path / "nope.aekit", files["csv"])
     assert r.code == DATA_ERROR and "nope.aekit: no such model file" in one_error_line(r)
+    r = aekit("info", tmp_path)
+    assert r.code == DATA_ERROR and "is a folder; an aekit model file is a single file" in r.err
 
 
 def test_corrupted_model_file(aekit, files, tmp_path):

@@ -211,7 +211,7 @@ def load_model(path: str, device: str = "auto"):
     'auto' keeps the device the model was saved for (CUDA when present and
     asked for then, else the CPU); anything else moves every network there.
     """
-    if not Path(path).is_file():
+    if not Path(path).exists():
         raise CLIError(f"{path}: no such model file")
     from aekit.io import load
 

@@ -132,8 +132,32 @@ def _threshold(value: str | None, series: bool) -> dict:
                          f"got {value!r}") from None  # fmt: skip
 
 
+#: Training options the series detector has no use for (it sets its members' own).
+SERIES_DETECTOR_IGNORES = ("batch_size", "lr", "patience", "noise", "sparsity", "contractive",
+                           "beta")  # fmt: skip
+
+
+def _refuse_unused(args: argparse.Namespace, series: bool) -> None:
+    """Name the options the chosen detector would ignore, as a usage error."""
+    from aekit.cli._errors import CLIError
+
+    unused = ["--conditional"] if args.conditional else []
+    if series:
+        unused += [f"--{k.replace('_', '-')}" for k in SERIES_DETECTOR_IGNORES
+                   if getattr(args, k) is not None]  # fmt: skip
+        if args.model != "ae":
+            unused.append(f"--model {args.model}")
+        if args.architecture not in ("auto", "conv1d"):
+            unused.append(f"--architecture {args.architecture}")
+    if unused:
+        what = "the series detector" if series else "the detector"
+        raise CLIError(f"fit --anomaly trains {what}, which does not use {', '.join(unused)}; "
+                       "leave them out", 2)  # fmt: skip
+
+
 def detector(args: argparse.Namespace, series: bool):
     """The unfitted AnomalyDetector or TimeSeriesDetector the options describe."""
+    _refuse_unused(args, series)
     rule = args.threshold
     if rule is None and series and args.contamination is not None:
         rule = "contamination"  # asking for a share on a series means that rule
@@ -150,9 +174,8 @@ def detector(args: argparse.Namespace, series: bool):
         return TimeSeriesDetector(window=args.window, **own, **common)
     from aekit import AnomalyDetector
 
-    if args.model in ("ae", "vae") and not any(
-        getattr(args, k) is not None for k in ("batch_size", "lr", "noise", "sparsity",
-                                               "contractive", "beta", "patience")):  # fmt: skip
+    if args.model in ("ae", "vae") and args.architecture == "auto" and not any(
+        getattr(args, k) is not None for k in SERIES_DETECTOR_IGNORES):
         return AnomalyDetector(base="autoencoder" if args.model == "ae" else "vae", **own,
                                **common)  # fmt: skip
     # A variant or a training setting: the detector uses this template for every member.
