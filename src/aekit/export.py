@@ -54,7 +54,7 @@ class _Scaler(nn.Module):
         if scaling is None:
             return
         s = scaling.scaler
-        shape = input_shape if scaling.per_feature else (1,)
+        shape = scaling.param_shape(input_shape)
         # Same arithmetic, in the same order, as the scikit-learn scaler.
         offset, scale = (s.mean_, s.scale_) if self.kind == "standard" else (s.min_, s.scale_)
         self.register_buffer("offset", torch.tensor(np.reshape(offset, shape), dtype=torch.float32))

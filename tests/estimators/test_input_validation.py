@@ -228,6 +228,19 @@ def test_conv1d_windows_scale_alike_with_or_without_the_channel_axis():
     np.testing.assert_allclose(flat.transform(X), chan.transform(X[:, None, :]), rtol=1e-6)
 
 
+def test_channels_of_series_windows_are_scaled_each_in_its_own_units():
+    rng = np.random.default_rng(0)
+    # a channel of scale 1 beside one of scale 1000: one min-max for both squashed the first
+    X = np.stack([rng.normal(size=(60, 16)), 1000 * rng.normal(size=(60, 16))], axis=1)
+    ae = AutoEncoder(architecture="conv1d", latent_dim=2, epochs=1, random_state=0).fit(X)
+    Xs = ae.scaler_.transform(X)
+    assert Xs.shape == X.shape
+    for c in range(2):
+        assert Xs[:, c].min() == pytest.approx(0) and Xs[:, c].max() == pytest.approx(1)
+    np.testing.assert_allclose(ae.scaler_.inverse_transform(Xs), X, rtol=1e-9, atol=1e-9)
+    assert ae.reconstruct(X).shape == X.shape
+
+
 def test_channels_last_images_get_a_warning():
     X = np.random.default_rng(0).random((20, 8, 8, 3)).astype(np.float32)
     with pytest.warns(UserWarning, match=r"channels-last .* np\.moveaxis\(X, -1, 1\)"):

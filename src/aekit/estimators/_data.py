@@ -74,24 +74,40 @@ def resolve_architecture(architecture: str, X: np.ndarray) -> str:
 
 
 class Scaling:
-    """A scikit-learn scaler applied per feature (tables) or globally (images).
+    """A scikit-learn scaler applied per feature (tables), per channel (series) or globally.
 
     Images are scaled with one minimum and maximum over all pixels, because a
-    per-pixel scale would distort them; tables get per-column scaling.
+    per-pixel scale would distort them; tables get per-column scaling. Series
+    windows ``(n, C, L)`` get one scale per channel: their channels are often
+    in different units, and one scale for all would squash the small ones.
 
     Parameters
     ----------
     kind : {'standard', 'minmax'}
     per_feature : bool
+    per_channel : bool, default=False
+        Scale axis 1 of ``(n, C, L)`` windows channel by channel.
     """
 
-    def __init__(self, kind: str, per_feature: bool) -> None:
+    def __init__(self, kind: str, per_feature: bool, per_channel: bool = False) -> None:
         self.kind = kind
         self.per_feature = per_feature
+        self.per_channel = per_channel and not per_feature
         self.scaler = StandardScaler() if kind == "standard" else MinMaxScaler()
 
     def _flat(self, X: np.ndarray) -> np.ndarray:
-        return X.reshape(len(X), -1) if self.per_feature else X.reshape(-1, 1)
+        """The 2-D view the scikit-learn scaler works on."""
+        if self.per_feature:
+            return X.reshape(len(X), -1)
+        if self.per_channel:
+            return np.moveaxis(X, 1, -1).reshape(-1, X.shape[1])  # (n * L, C)
+        return X.reshape(-1, 1)
+
+    def _unflat(self, flat: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        if self.per_channel:
+            n, c, *rest = shape
+            return np.moveaxis(flat.reshape(n, *rest, c), -1, 1)
+        return flat.reshape(shape)
 
     def fit(self, X: np.ndarray) -> Scaling:
         """Fit on ``(n, ...)`` data."""
@@ -100,27 +116,41 @@ class Scaling:
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Scale ``(n, ...)`` data; the shape is kept."""
-        return self.scaler.transform(self._flat(X)).reshape(X.shape)
+        return self._unflat(self.scaler.transform(self._flat(X)), X.shape)
 
     def inverse_transform(self, X: np.ndarray) -> np.ndarray:
         """Undo :meth:`transform`; the shape is kept."""
-        return self.scaler.inverse_transform(self._flat(X)).reshape(X.shape)
+        return self._unflat(self.scaler.inverse_transform(self._flat(X)), X.shape)
 
     def log_det_jacobian(self, n_features: int) -> float:
         """``log |d scaled / d x|`` for one sample of ``n_features`` values."""
         s = self.scaler
         per = -np.log(s.scale_) if self.kind == "standard" else np.log(s.scale_)
+        if self.per_channel:
+            return float(per.sum() * (n_features // len(per)))
         return float(per.sum() if self.per_feature else per[0] * n_features)
 
+    def param_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Shape of the offset and scale arrays, broadcastable over ``input_shape``."""
+        if self.per_feature:
+            return tuple(input_shape)
+        if self.per_channel:
+            return (input_shape[0],) + (1,) * (len(input_shape) - 1)
+        return (1,)
 
-def choose_scaling(scaler: str | None, X: np.ndarray, table: bool | None = None) -> Scaling | None:
+
+def choose_scaling(
+    scaler: str | None, X: np.ndarray, table: bool | None = None, channels: bool = False
+) -> Scaling | None:
     """Build the scaling for ``scaler``, resolving ``'auto'`` from the data.
 
     ``'auto'``: none when every value already lies in ``[0, 1]``; a global
-    min-max for images and series windows; per-column standardisation for
-    tables. ``table`` says whether ``X`` is a table (default: when it is 2-D);
-    conv1d windows given as ``(n, length)`` are not, so they scale like the
-    same windows given as ``(n, 1, length)``.
+    min-max for images, one per channel for series windows; per-column
+    standardisation for tables. ``table`` says whether ``X`` is a table
+    (default: when it is 2-D); conv1d windows given as ``(n, length)`` are not,
+    so they scale like the same windows given as ``(n, 1, length)``.
+    ``channels``: ``X`` holds series windows ``(n, C, L)``, scaled channel by
+    channel.
     """
     if scaler not in SCALERS:
         raise ValueError(f"scaler must be one of {SCALERS}, got {scaler!r}")
@@ -131,7 +161,7 @@ def choose_scaling(scaler: str | None, X: np.ndarray, table: bool | None = None)
         if X.min() >= 0 and X.max() <= 1:
             return None
         scaler = "standard" if per_feature else "minmax"
-    return Scaling(scaler, per_feature)
+    return Scaling(scaler, per_feature, per_channel=channels and X.ndim == 3)
 
 
 def to_tensor(X: np.ndarray, shape: tuple[int, ...]) -> torch.Tensor:

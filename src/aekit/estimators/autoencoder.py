@@ -54,8 +54,10 @@ _PARAMS_DOC = """
         training loss instead).
     scaler : {'auto', 'standard', 'minmax'} or None, default='auto'
         Input scaling by scikit-learn's scalers, undone on output. 'auto':
-        none for data already in [0, 1], a global min-max for images,
-        per-column standardisation for tables.
+        none for data already in [0, 1], a global min-max for images, a
+        min-max per channel for series windows ``(n, channels, length)``,
+        per-column standardisation for tables. 'standard' and 'minmax' also
+        scale tables per column, windows per channel and images globally.
     augmentation : dict or None, default=None
         Per-batch augmentation, keys ``noise``, ``shift``, ``flip``,
         ``rotation`` (see :class:`aekit.nn.Augmentation`).

@@ -244,8 +244,11 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if not warm:
             warn_channels_last(X.shape)
             self.input_shape_ = X.shape[1:]
-            table = X.ndim == 2 and resolve_architecture(self.architecture, X) == "dense"
-            self.scaler_: Scaling | None = choose_scaling(self.scaler, X, table)
+            arch = resolve_architecture(self.architecture, X)
+            table = X.ndim == 2 and arch == "dense"
+            self.scaler_: Scaling | None = choose_scaling(
+                self.scaler, X, table, channels=arch == "conv1d"
+            )
             if self.scaler_ is not None:
                 self.scaler_.fit(X)
         Xs = self._scaled(X)

@@ -187,6 +187,7 @@ def _pack_autoencoder(est, doc: dict, arrays: dict, prefix: str) -> None:
     doc["scaler"] = {
         "kind": sc.kind,
         "per_feature": bool(sc.per_feature),
+        "per_channel": bool(sc.per_channel),
         "attributes": codec.encode(attrs, f"{prefix}scaler", arrays),
     }
 
@@ -305,7 +306,9 @@ def _unpack_autoencoder(est, doc: dict, arrays: dict, prefix: str) -> None:
         attrs = codec.decode(sc["attributes"], _NumpyView(arrays))
         if set(attrs) != set(SCALER_ATTRS[sc["kind"]]):
             raise StateError(f"scaler attributes {sorted(attrs)} are not the expected ones")
-        est.scaler_ = Scaling(sc["kind"], bool(sc["per_feature"]))
+        # Files written before per-channel scaling scaled windows globally.
+        per_channel = bool(sc.get("per_channel", False))
+        est.scaler_ = Scaling(sc["kind"], bool(sc["per_feature"]), per_channel)
         for k, v in attrs.items():
             setattr(est.scaler_.scaler, k, v)
         _check_scaler(est.scaler_, est.input_shape_)
@@ -337,7 +340,7 @@ def _check_fitted_against(est, module) -> None:
 
 def _check_scaler(scaling, shape: tuple[int, ...]) -> None:
     """Refuse scaler arrays of another length than the features they scale."""
-    want = int(np.prod(shape)) if scaling.per_feature else 1
+    want = int(np.prod(scaling.param_shape(shape)))
     for name in ("scale_", "min_", "mean_"):
         values = getattr(scaling.scaler, name, None)
         if values is not None and np.shape(values) != (want,):
