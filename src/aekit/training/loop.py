@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from aekit._params import is_real
+from aekit._warnings import warn_user
 from aekit.training.device import make_generator, resolve_device
 from aekit.training.memory import hold_freed_memory
 from aekit.training.objective import Objective
@@ -146,6 +147,12 @@ def split_validation(
     """Random train/validation row indices; no validation when too few rows."""
     n_val = int(round(n * fraction))
     if fraction == 0 or n_val < 1 or n - n_val < 1:
+        if fraction > 0:
+            warn_user(
+                f"validation_fraction={fraction:g} of {n} rows leaves no row "
+                f"{'to hold out' if n_val < 1 else 'to train on'}: all {n} train, and early "
+                "stopping watches the training loss"
+            )
         return torch.arange(n, device=device), None
     perm = torch.randperm(n, generator=generator, device=device)
     return perm[n_val:], perm[:n_val]
