@@ -15,7 +15,9 @@
 The estimator's scaler is part of both graphs (as constant operations), so
 no pre- or post-processing is needed. A conditional VAE's graphs take a
 second input ``label``: int64 ``(batch,)`` positions in ``est.classes_``
-(``np.searchsorted(est.classes_, y)``). The batch dimension is dynamic. Each
+(``np.searchsorted(est.classes_, y)``, after checking that every ``y`` is in
+``est.classes_``: the graph does not check, and searchsorted gives an unknown
+class a neighbour's position). The batch dimension is dynamic. Each
 file's metadata (``metadata_props``) records the aekit version, the
 estimator, the input shape, the code size and the classes.
 """

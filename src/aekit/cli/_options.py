@@ -76,8 +76,9 @@ def add_data_options(parser: argparse.ArgumentParser, series: bool = True) -> No
     """--label-column, --drop-columns, --sep, --image-size, --color, --timestamp-column."""
     g = parser.add_argument_group("data options")
     g.add_argument("--label-column", metavar="NAME",
-                   help="column with labels: left out of the features (classes colour the "
-                   "latent map; 0/1 anomaly labels give ROC curves)")
+                   help="column with labels, left out of the features: the classes of "
+                   "--conditional (fit, tune); in a report, classes colour the latent map "
+                   "and 0/1 anomaly labels give ROC curves")
     g.add_argument("--drop-columns", type=column_list, action="extend", default=[],
                    metavar="A,B", help="columns to leave out (ids, free text), comma-separated")
     g.add_argument("--sep", help="field separator of a text table (default: comma; tab for .tsv)")
