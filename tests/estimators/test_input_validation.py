@@ -111,7 +111,7 @@ def test_use_before_fit_raises_not_fitted(table):
         (dict(noise=float("nan")), "noise must be a number >= 0, got nan"),
         (dict(sparsity=None), "sparsity must be a number >= 0, got None"),
         (dict(contractive=float("inf")), "contractive must be a number >= 0, got inf"),
-        (dict(verbose="yes"), "verbose must be 0, 1 or 2, got 'yes'"),
+        (dict(verbose="yes"), "verbose must be an integer >= 0 .*, got 'yes'"),
         (dict(batch_norm="no"), "batch_norm must be True or False, got 'no'"),
         (dict(loss="bce", output="linear", scaler="minmax"), "loss=.bce. trains the decoder"),
         (dict(lr=0.0), "lr must be a number > 0"),
@@ -178,6 +178,19 @@ def test_warm_start_refuses_settings_that_would_build_another_network(table, par
     assert ae.module_.config.latent_dim == 2 and ae.n_epochs_ == 1  # the fitted model is kept
     ae.set_params(**{k: TINY.get(k, AutoEncoder().get_params()[k]) for k in params})
     assert ae.set_params(epochs=2).fit(table).n_epochs_ == 2  # unchanged settings continue
+
+
+def test_warm_start_fine_tunes_on_new_data_beyond_the_first_range():
+    rng = np.random.default_rng(0)
+    U = rng.random((40, 6))
+    ae = AutoEncoder(**TINY, warm_start=True).fit(U)  # in [0, 1]: sigmoid output, no scaling
+    with pytest.warns(UserWarning, match="beyond the \\[0, 1\\] the network's sigmoid"):
+        ae.set_params(epochs=2).fit(1.2 * U)
+    assert ae.n_epochs_ == 2 and ae.module_.config.output == "sigmoid"
+
+
+def test_a_dense_network_has_no_kernel_to_check(table):
+    assert AutoEncoder(**TINY, kernel_size=4).fit(table).latent_dim_ == 2
 
 
 def test_warm_start_must_be_a_flag(table):

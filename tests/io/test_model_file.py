@@ -390,3 +390,23 @@ def saved_detectors(tmp_path_factory):
 def test_an_edited_detector_state_is_refused(saved_detectors, tmp_path, which, edit, message):
     with pytest.raises(ModelFileError, match=message):
         aekit.load(_edited(saved_detectors[which], tmp_path, edit))
+
+
+def test_float64_weights_are_cast_to_the_network_dtype(saved, tmp_path, frame):
+    from safetensors.torch import load as load_tensors
+    from safetensors.torch import save as save_tensors
+
+    members = _members(saved)
+    tensors = {k: v.double() for k, v in load_tensors(members["weights.safetensors"]).items()}
+    members["weights.safetensors"] = save_tensors(tensors)
+    path = _write(tmp_path / "f64.aekit", members, fix_checksums=True)
+    loaded, original = aekit.load(path), aekit.load(saved)
+    assert next(loaded.module_.parameters()).dtype == torch.float32
+    np.testing.assert_array_equal(loaded.transform(frame), original.transform(frame))
+
+
+def test_series_members_must_read_the_saved_windows(saved_detectors, tmp_path):
+    path = _edited(saved_detectors[1], tmp_path,
+                   lambda c: c["extra"].update(windows_=[w + 2 for w in c["extra"]["windows_"]]))
+    with pytest.raises(ModelFileError, match="networks reading windows"):
+        aekit.load(path)

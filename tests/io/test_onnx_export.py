@@ -106,3 +106,19 @@ def test_multichannel_series_windows_parity_and_round_trip(tmp_path):
     assert loaded.scaler_.per_channel
     np.testing.assert_array_equal(loaded.reconstruct(X), ae.reconstruct(X))
     _check(ae, X.astype(np.float32), tmp_path)
+
+
+def test_an_export_that_fails_midway_leaves_nothing(dense_ae, tmp_path, monkeypatch):
+    import aekit.export as export
+
+    done = []
+
+    def annotate_then_fail(path, meta):
+        done.append(path)
+        if len(done) == 2:  # the encoder is written and checked, the decoder fails
+            raise RuntimeError("stopped by the test")
+
+    monkeypatch.setattr(export, "_annotate", annotate_then_fail)
+    with pytest.raises(RuntimeError, match="stopped by the test"):
+        to_onnx(dense_ae, tmp_path / "m.onnx")
+    assert list(tmp_path.iterdir()) == []

@@ -75,7 +75,7 @@ def test_estimator_refuses_geometric_augmentation_of_tables():
     (dict(shift=1.0), "shift must be a number in \\[0, 1\\)"),
     (dict(noise=None), "noise must be a number >= 0, got None"),
     (dict(noise=float("nan")), "noise must be a number >= 0, got nan"),
-    (dict(rotation="10"), "rotation \\(degrees\\) must be a number in \\[0, 180\\]"),
+    (dict(rotation="10"), "rotation \\(degrees\\) must be a number >= 0"),
     (dict(flip="no"), "flip must be True or False, got 'no'"),
 ])  # fmt: skip
 def test_bad_settings_refused_by_name(kw, match):
@@ -88,6 +88,7 @@ def test_bad_settings_refused_by_name(kw, match):
     (True, "augmentation must be None, a dict"),
 ])  # fmt: skip
 def test_estimator_augmentation_parameter_checked(value, match):
+    assert Augmentation.from_param(False) == Augmentation()  # False: none, as None
     X = np.random.default_rng(0).random((20, 1, 8, 8))
     with pytest.raises(ValueError, match=match):
         aekit.AutoEncoder(augmentation=value, epochs=1, device="cpu").fit(X)

@@ -132,7 +132,7 @@ def test_describe_and_bad_arguments(digits):
         Report().add_estimator(object(), X[:50])
     with pytest.raises(ValueError, match="y has 49 values but X has 50 rows"):
         Report().add_estimator(ae, X[:50], np.zeros(49))
-    with pytest.raises(ValueError, match="y has 0 values"):
+    with pytest.raises(ValueError, match="y must hold one value per row of X, got 1"):
         Report().add_estimator(ae, X[:50], 1)
     with pytest.raises(ValueError, match="timestamps has 51 values"):
         Report().add_estimator(ae, X[:50], timestamps=np.arange(51))

@@ -25,7 +25,7 @@ def test_cuda_refused_without_cuda():
             resolve_device(name)
 
 
-@pytest.mark.parametrize("name", ["gpu", "tpu0", "", "meta", "xpu", "hpu"])
+@pytest.mark.parametrize("name", ["gpu", "tpu0", "", "meta", "xpu", "hpu", torch.device("meta")])
 def test_unknown_device_names(name):
     with pytest.raises(ValueError, match="device must be"):
         resolve_device(name)

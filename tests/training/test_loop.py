@@ -213,10 +213,13 @@ def test_a_last_batch_of_one_trains_without_batch_norm_and_the_loss_counts_train
 
 def test_a_validation_split_too_small_to_hold_a_row_says_so(digits):
     x = torch.from_numpy(digits[0][:4])
+    cfg = _config(epochs=1, validation_fraction=0.1, patience=3)
     with pytest.warns(UserWarning, match="validation_fraction=0.1 of 4 rows leaves no row to "
                       "hold out: all 4 train, and early stopping watches the training loss"):
-        result = train(_model(), Objective(), x, config=_config(epochs=1, validation_fraction=0.1))
+        result = train(_model(), Objective(), x, config=cfg)
     assert "val_loss" not in result.history
+    with pytest.warns(UserWarning, match="no row to hold out: all 4 train$"):  # no early stopping
+        train(_model(), Objective(), x, config=_config(epochs=1, validation_fraction=0.1))
 
 
 def test_batch_norm_refuses_a_single_training_row(digits):

@@ -467,6 +467,13 @@ class AnomalyDetector(BaseEstimator):
             self.unit_pixels_ = bool(state.get("unit_pixels_", False))
             rng = state.get("pixel_range_")
             self.pixel_range_ = None if rng is None else (float(rng[0]), float(rng[1]))
+        # Each member must read what the encoding (or the image shape) gives it.
+        width = self.encoder_.n_encoded_ if self.encoder_ is not None else None
+        size = width or int(np.prod(self.image_shape_))
+        sizes = {int(np.prod(m.input_shape_)) for m in self.estimators_}
+        if sizes != {size}:
+            raise StateError(f"the detector's networks read {sorted(sizes)} values per sample, "
+                             f"its input gives {size}")  # fmt: skip
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -581,6 +581,10 @@ class TimeSeriesDetector(BaseEstimator):
                 (f"threshold_rule_ {self.threshold_rule_!r}",
                  self.threshold_rule_ not in (*SERIES_THRESHOLD_RULES, "fixed")),
                 ("a NaN threshold_", np.isnan(self.threshold_)),
+                (f"networks reading windows {[m.input_shape_ for m in self.estimators_]} for "
+                 f"windows {self.windows_} of {c} channels",
+                 [tuple(m.input_shape_) for m in self.estimators_]
+                 != [(c, w) for w in self.windows_]),
             ) if bad
         ]  # fmt: skip
         if problems:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -172,6 +174,9 @@ def to_tensor(X: np.ndarray, shape: tuple[int, ...]) -> torch.Tensor:
     """
     check_float32_range(X, "X (once scaled)")
     arr = np.ascontiguousarray(X, dtype=np.float32)
-    if not arr.flags.writeable:  # a memmap or a frame's values: torch warns on those
-        arr = arr.copy()
-    return torch.from_numpy(arr).reshape(len(X), *shape)
+    with warnings.catch_warnings():
+        # torch warns that a read-only array (a memmap, a frame's values) could be
+        # written through the tensor; aekit only reads it, and a copy would double
+        # the memory of a large one.
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(arr).reshape(len(X), *shape)

@@ -81,7 +81,10 @@ _PARAMS_DOC = """
         1 shows a progress bar on a terminal, 2 also logs each epoch.
     warm_start : bool, default=False
         Continue training the fitted network (and keep its scaling) on the
-        next ``fit``, for fine-tuning on new data.
+        next ``fit``, for fine-tuning on new data. Settings that would build
+        another network or scaling (``latent_dim``, ``hidden``, ``dropout``,
+        ``scaler``...) must stay as they were: a changed one is a ValueError
+        naming it.
 """
 
 _ATTRS_DOC = """

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from aekit._atomic import atomic_fit
 from aekit._params import check_flag
+from aekit._warnings import warn_user
 from aekit.estimators._data import (
     Scaling,
     choose_scaling,
@@ -125,7 +126,19 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             verbose=self.verbose,
         )
 
-    def _model_config(self, X: np.ndarray, latent_dim: int | None, n_classes: int) -> ModelConfig:
+    def _model_config(
+        self,
+        X: np.ndarray,
+        latent_dim: int | None,
+        n_classes: int,
+        fitted_output: str | None = None,
+    ) -> ModelConfig:
+        """The network ``X`` (scaled) asks for; ``fitted_output``: a warm fit's network's output.
+
+        A warm fit keeps the fitted output activation for ``output='auto'``, and new
+        data beyond a sigmoid's range is then a warning, not an error: the
+        network is fine-tuned as it is.
+        """
         arch = resolve_architecture(self.architecture, X)
         if arch not in ARCHITECTURES:
             raise ValueError(
@@ -144,7 +157,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         in_unit = lo >= -UNIT_TOL and hi <= 1 + UNIT_TOL
         output = self.output
         if output == "auto":
-            output = "sigmoid" if in_unit else "linear"
+            output = fitted_output or ("sigmoid" if in_unit else "linear")
         if self.loss == "bce" and not in_unit:
             raise ValueError(
                 "loss='bce' needs (scaled) data in [0, 1]; use scaler='minmax' or loss='mse'"
@@ -155,9 +168,15 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 "probabilities: use output='sigmoid' (or 'auto') with it, or loss='mse'"
             )
         if output == "sigmoid" and not in_unit:
-            raise ValueError(
-                f"output='sigmoid' gives values in [0, 1], but the (scaled) data go from "
-                f"{lo:.4g} to {hi:.4g}; use scaler='minmax' or output='linear'"
+            if fitted_output is None:
+                raise ValueError(
+                    f"output='sigmoid' gives values in [0, 1], but the (scaled) data go from "
+                    f"{lo:.4g} to {hi:.4g}; use scaler='minmax' or output='linear'"
+                )
+            warn_user(
+                f"the new data go from {lo:.4g} to {hi:.4g} once scaled as in the first fit, "
+                "beyond the [0, 1] the network's sigmoid output can reach; fit anew "
+                "(warm_start=False) to scale them afresh"
             )
         return ModelConfig(
             input_shape=shape,
@@ -301,7 +320,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             latent = default_latent_dim(int(np.prod(Xs.shape[1:])))
         elif latent == "spatial":
             latent = None
-        new = self._model_config(Xs, latent, n_classes)  # also checks loss against the data
+        new = self._model_config(Xs, latent, n_classes, fitted_output=old.output)
         changed = [
             f"{f.name} ({getattr(old, f.name)!r} -> {getattr(new, f.name)!r})"
             for f in dataclasses.fields(new)

@@ -16,6 +16,7 @@ from aekit._atomic import atomic_fit
 from aekit._warnings import warn_user
 from aekit.estimators.autoencoder import _ATTRS_DOC, _PARAMS_DOC, AutoEncoder
 from aekit.nn import losses
+from aekit.training import Objective
 from aekit.training.device import make_generator
 
 
@@ -193,6 +194,14 @@ class VAE(AutoEncoder):
         self.classes_ = enc.classes_
         return self._fit(X, enc.transform(y), len(self.classes_))
 
+    def _likelihood(self) -> Objective:
+        """The reconstruction term alone: scoring needs no training settings.
+
+        Built from ``loss`` only, so a loaded model scores even if a training
+        setting saved with it (an augmentation) is refused by this version.
+        """
+        return Objective(loss=self.loss)
+
     # -------------------------------------------------- labels left unsaid
     @torch.inference_mode()
     def _likely_classes(self, X, validated: bool = False) -> np.ndarray:
@@ -206,7 +215,7 @@ class VAE(AutoEncoder):
         """
         if not validated:
             X = self._validate(X, reset=False)
-        m, objective, x_t = self.module_, self._objective(), self._tensor(X)
+        m, objective, x_t = self.module_, self._likelihood(), self._tensor(X)
 
         def elbo(x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
             mu, logvar = m.encode(x, c)
@@ -319,7 +328,7 @@ class VAE(AutoEncoder):
         dev = next(m.parameters()).device
         x_t, c_t = self._tensor(X), self._labels(y, len(X))
         d = int(np.prod(x_t.shape[1:]))
-        objective = self._objective()
+        objective = self._likelihood()
         gen = make_generator(self._seed() or 0, dev)
         rows = max(1, (1 << 22) // (k * d))  # bound the (K, rows, d) decoder output
         out = []

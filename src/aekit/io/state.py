@@ -287,6 +287,10 @@ def _unpack_autoencoder(est, doc: dict, arrays: dict, prefix: str) -> None:
         raise StateError(f"the saved model config does not fit this aekit: {e}") from None
     head = f"{prefix}module."
     weights = {k[len(head) :]: v for k, v in arrays.items() if k.startswith(head)}
+    # assign=True takes the tensors as they are: cast them to the network's dtypes,
+    # as copying into its own parameters did (float64 weights would not run).
+    expected = module.state_dict()
+    weights = {k: v.to(expected[k].dtype) if k in expected else v for k, v in weights.items()}
     try:
         module.load_state_dict(weights, strict=True, assign=True)
     except RuntimeError as e:

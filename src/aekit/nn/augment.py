@@ -33,7 +33,14 @@ class Augmentation:
     flip : bool
         Random horizontal flips (images).
     rotation : float
-        Largest random rotation in degrees (images).
+        Largest random rotation in degrees (images); 180 or more turns
+        images every way.
+
+    Raises
+    ------
+    ValueError
+        For a negative or non-finite number, a shift of 1 or more (the whole
+        input shifted out), or a ``flip`` other than True/False.
     """
 
     noise: float = 0.0
@@ -47,7 +54,7 @@ class Augmentation:
         # A shift of the whole size would leave blank inputs to learn from.
         shift = check_number("augmentation shift", self.shift, 0.0, 1.0, high_open=True)
         object.__setattr__(self, "shift", shift)
-        rotation = check_number("augmentation rotation (degrees)", self.rotation, 0.0, 180.0)
+        rotation = check_number("augmentation rotation (degrees)", self.rotation)
         object.__setattr__(self, "rotation", rotation)
         object.__setattr__(self, "flip", check_flag("augmentation flip", self.flip))
 
@@ -60,7 +67,7 @@ class Augmentation:
         ValueError
             For another type, or a dict with a key other than the fields.
         """
-        if value is None:
+        if value is None or value is False:
             return cls()
         if isinstance(value, cls):
             return value

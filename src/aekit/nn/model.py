@@ -110,7 +110,9 @@ class ModelConfig:
         self.dropout = check_number("dropout", self.dropout, 0.0, 1.0, high_open=True)
         self.batch_norm = check_flag("batch_norm", self.batch_norm)
         k = self.kernel_size
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1 or k % 2 != 1:
+        conv = self.architecture != "dense"  # a dense network has no kernel to check
+        if conv and (isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1
+                     or k % 2 != 1):  # fmt: skip
             raise ValueError(f"kernel_size must be an odd integer >= 1, got {k!r}")
         if self.latent_dim is None and self.n_classes:
             raise ValueError("a conditional model needs an integer latent_dim")

@@ -38,10 +38,12 @@ def _check_lengths(X: Any, **per_row: Any) -> None:
     for name, values in per_row.items():
         if values is None:
             continue
-        n = len(values) if np.ndim(values) else 0
-        if n != len(X):
+        if not np.ndim(values):
+            raise ValueError(f"{name} must hold one value per row of X, got {values!r}")
+        if len(values) != len(X):
             raise ValueError(
-                f"{name} has {n} values but X has {len(X)} rows; they must match one to one"
+                f"{name} has {len(values)} values but X has {len(X)} rows; they must match "
+                "one to one"
             )
 
 

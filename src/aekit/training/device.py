@@ -17,12 +17,10 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     ``'auto'`` picks CUDA when it is available, else the CPU. Asking for CUDA
     on a machine without it raises a ValueError rather than falling back.
     """
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
+    if isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        dev = torch.device(device)
+        dev = device if isinstance(device, torch.device) else torch.device(device)
     except (RuntimeError, TypeError):
         dev = None
     # torch knows more device types (meta, xpu, hpu...) than aekit trains on.

@@ -107,7 +107,8 @@ class TrainConfig:
             "patience": (lambda v: v is None or _count(v), "an integer >= 1 or None"),
             "min_delta": (lambda v: is_real(v) and v >= 0, "a number >= 0"),
             "grad_clip": (lambda v: v is None or (is_real(v) and v > 0), "a number > 0 or None"),
-            "verbose": (lambda v: isinstance(v, numbers.Integral) and v >= 0, "0, 1 or 2"),
+            "verbose": (lambda v: isinstance(v, numbers.Integral) and v >= 0,
+                        "an integer >= 0 (0 quiet, 1 a progress bar, 2 also a line per epoch)"),
         }
         for name, (holds, must) in checks.items():
             value = getattr(self, name)
@@ -142,16 +143,20 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
 
 
 def split_validation(
-    n: int, fraction: float, generator: torch.Generator, device: torch.device
+    n: int,
+    fraction: float,
+    generator: torch.Generator,
+    device: torch.device,
+    early_stopping: bool = True,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Random train/validation row indices; no validation when too few rows."""
+    """Random train/validation row indices; no validation when too few rows (with a warning)."""
     n_val = int(round(n * fraction))
     if fraction == 0 or n_val < 1 or n - n_val < 1:
         if fraction > 0:
+            watch = ", and early stopping watches the training loss" if early_stopping else ""
             warn_user(
                 f"validation_fraction={fraction:g} of {n} rows leaves no row "
-                f"{'to hold out' if n_val < 1 else 'to train on'}: all {n} train, and early "
-                "stopping watches the training loss"
+                f"{'to hold out' if n_val < 1 else 'to train on'}: all {n} train{watch}"
             )
         return torch.arange(n, device=device), None
     perm = torch.randperm(n, generator=generator, device=device)
@@ -274,7 +279,9 @@ def train(
     c = None if c is None else c.to(device)
     gen = make_generator(cfg.seed, device)
     autocast = autocast_for(cfg.precision, device)
-    tr_idx, va_idx = split_validation(len(x), cfg.validation_fraction, gen, device)
+    tr_idx, va_idx = split_validation(
+        len(x), cfg.validation_fraction, gen, device, early_stopping=cfg.patience is not None
+    )
     if va_idx is None:  # no split: train on x itself, batches below are copies anyway
         x_tr, x_va, c_tr, c_va = x, None, c, None
     else:

@@ -137,27 +137,35 @@ SERIES_DETECTOR_IGNORES = ("batch_size", "lr", "patience", "noise", "sparsity", 
                            "beta")  # fmt: skip
 
 
-def _refuse_unused(args: argparse.Namespace, series: bool) -> None:
-    """Name the options the chosen detector would ignore, as a usage error."""
+def _refuse_unused(args: argparse.Namespace, series: bool, natural: str) -> None:
+    """Name the options the chosen detector would ignore, as a usage error.
+
+    ``natural``: the architecture the detector picks for this data (conv1d for
+    a series, dense for a table, conv2d for images); naming it is harmless.
+    """
     from aekit.cli._errors import CLIError
 
     unused = ["--conditional"] if args.conditional else []
+    if args.architecture not in ("auto", natural):
+        unused.append(f"--architecture {args.architecture} (it uses {natural} here)")
     if series:
         unused += [f"--{k.replace('_', '-')}" for k in SERIES_DETECTOR_IGNORES
                    if getattr(args, k) is not None]  # fmt: skip
         if args.model != "ae":
             unused.append(f"--model {args.model}")
-        if args.architecture not in ("auto", "conv1d"):
-            unused.append(f"--architecture {args.architecture}")
     if unused:
         what = "the series detector" if series else "the detector"
         raise CLIError(f"fit --anomaly trains {what}, which does not use {', '.join(unused)}; "
                        "leave them out", 2)  # fmt: skip
 
 
-def detector(args: argparse.Namespace, series: bool):
-    """The unfitted AnomalyDetector or TimeSeriesDetector the options describe."""
-    _refuse_unused(args, series)
+def detector(args: argparse.Namespace, series: bool, natural: str = "dense"):
+    """The unfitted AnomalyDetector or TimeSeriesDetector the options describe.
+
+    ``natural``: the architecture the detector picks for the data (see
+    :func:`_refuse_unused`).
+    """
+    _refuse_unused(args, series, natural)
     rule = args.threshold
     if rule is None and series and args.contamination is not None:
         rule = "contamination"  # asking for a share on a series means that rule
@@ -174,7 +182,7 @@ def detector(args: argparse.Namespace, series: bool):
         return TimeSeriesDetector(window=args.window, **own, **common)
     from aekit import AnomalyDetector
 
-    if args.model in ("ae", "vae") and args.architecture == "auto" and not any(
+    if args.model in ("ae", "vae") and not any(
         getattr(args, k) is not None for k in SERIES_DETECTOR_IGNORES):
         return AnomalyDetector(base="autoencoder" if args.model == "ae" else "vae", **own,
                                **common)  # fmt: skip
@@ -201,7 +209,8 @@ def run(args: argparse.Namespace) -> int:
     if args.anomaly:
         if not series:
             training_windows(args, data)  # refuses --window and --stride
-        model = detector(args, series)
+        natural = "conv1d" if series else ("dense" if np.ndim(X) == 2 else "conv2d")
+        model = detector(args, series, natural)
         model.fit(X)
         if series and hasattr(X, "columns"):
             # The value columns are the model's input schema, checked by `aekit score`.
