@@ -21,7 +21,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
 from aekit.estimators._data import resolve_architecture
-from aekit.estimators.base import BaseAutoEncoder, default_latent_dim
+from aekit.estimators._settings import default_latent_dim
+from aekit.estimators.base import BaseAutoEncoder
 from aekit.training import NonFiniteLossError
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ _PARAMS_DOC = """
     hidden : 'auto' or tuple of int, default='auto'
         Dense: hidden layer sizes, widest first (the decoder mirrors them).
         Conv: channels per stage, each stage halving the spatial size.
-        'auto' is chosen from the input size (see ``default_hidden``).
+        'auto' is chosen from the input size (see ``aekit.estimators._settings.default_hidden``).
     latent_dim : int, None, 'auto' or 'spatial', default=None
         Code size. None picks an eighth of the input size (2 to 32); 'auto'
         trains several sizes and keeps the smallest whose validation error is
@@ -43,7 +43,7 @@ _PARAMS_DOC = """
         Maximum number of epochs.
     batch_size : int or 'auto', default='auto'
         'auto' gives about 32 batches per epoch: a power of two from 16 to
-        128 (see ``default_batch_size``).
+        128 (see ``aekit.estimators._settings.default_batch_size``).
     lr : float, default=1e-3
     optimizer : {'adam', 'adamw'}, default='adam'
     patience : int or None, default=10

@@ -7,9 +7,7 @@ extra methods; fitting, transforming, scaling and scoring live here.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import logging
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -20,16 +18,20 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from aekit._atomic import atomic_fit
 from aekit._params import check_flag
-from aekit._warnings import warn_user
 from aekit.estimators._data import (
     Scaling,
     choose_scaling,
     resolve_architecture,
-    sample_shape,
     to_tensor,
     warn_channels_last,
 )
-from aekit.nn.model import ARCHITECTURES, AutoEncoderModule, ModelConfig
+from aekit.estimators._settings import (
+    check_warm_settings,
+    default_batch_size,
+    default_latent_dim,
+    model_config,
+)
+from aekit.nn.model import AutoEncoderModule
 from aekit.training import Objective, TrainConfig, resolve_device, seeded, train
 
 logger = logging.getLogger(__name__)
@@ -37,47 +39,6 @@ logger = logging.getLogger(__name__)
 #: Rows per forward pass at inference: large enough to keep the BLAS busy,
 #: small enough to bound memory when scoring millions of rows.
 INFERENCE_BATCH = 16384
-#: How far outside [0, 1] (scaled) data may lie and still count as in [0, 1].
-UNIT_TOL = 1e-6
-
-
-def default_hidden(architecture: str, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-    """Hidden sizes used with ``hidden='auto'``.
-
-    Dense: two layers, the first the power of two at or above four times the
-    input size (between 64 and 512), the second half of it. Wider than the
-    input, because the narrower rule (the input size itself) left small inputs
-    underfitted: on sklearn's digits (64 features, code 8) it reconstructed
-    no better than PCA, (256, 128) reconstructs with half PCA's error.
-    Conv: 32, 64, 128, 128 channels, one stage per halving until the smallest
-    spatial side is at most 4, at most four stages.
-    """
-    if architecture == "dense":
-        h1 = int(min(512, max(64, 2 ** math.ceil(math.log2(max(4 * input_shape[0], 2))))))
-        return (h1, h1 // 2)
-    stages, side = [], min(input_shape[1:])
-    while side > 4 and len(stages) < 4 or not stages:
-        stages.append(min(32 * 2 ** len(stages), 128))
-        side = math.ceil(side / 2)
-    return tuple(stages)
-
-
-def default_batch_size(n_samples: int) -> int:
-    """Batch size used with ``batch_size='auto'``: about 32 batches per epoch.
-
-    A power of two between 16 and 128. Large data sets get 128; small ones get
-    smaller batches, hence more updates per epoch, which is what they need to
-    converge within the default epochs (on sklearn's digits, 32 rather than
-    128 lowered the held-out error by about a tenth).
-    """
-    return int(min(128, max(16, 2 ** math.floor(math.log2(max(n_samples / 32, 1))))))
-
-
-def default_latent_dim(n_features: int) -> int:
-    """Code size used with ``latent_dim=None``: an eighth of the inputs, 2 to 32."""
-    return int(min(32, max(2, n_features // 8)))
-
-
 class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shared fit / transform / inverse_transform / scoring for autoencoders.
 
@@ -124,74 +85,6 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             device=self.device,
             precision=self.precision,
             verbose=self.verbose,
-        )
-
-    def _model_config(
-        self,
-        X: np.ndarray,
-        latent_dim: int | None,
-        n_classes: int,
-        fitted_output: str | None = None,
-    ) -> ModelConfig:
-        """The network ``X`` (scaled) asks for; ``fitted_output``: a warm fit's network's output.
-
-        A warm fit keeps the fitted output activation for ``output='auto'``, and new
-        data beyond a sigmoid's range is then a warning, not an error: the
-        network is fine-tuned as it is.
-        """
-        arch = resolve_architecture(self.architecture, X)
-        if arch not in ARCHITECTURES:
-            raise ValueError(
-                f"architecture must be 'auto' or one of {ARCHITECTURES}, got {self.architecture!r}"
-            )
-        shape = sample_shape(X, arch)
-        auto = isinstance(self.hidden, str) and self.hidden == "auto"
-        if not auto and not isinstance(self.hidden, (tuple, list, np.ndarray)):
-            raise ValueError(
-                f"hidden must be 'auto' or a tuple of layer sizes, e.g. (64, 32), "
-                f"got {self.hidden!r}"
-            )
-        hidden = default_hidden(arch, shape) if auto else tuple(self.hidden)
-        # A tolerance: min-max scaling can round the largest value to 1 + 2e-16.
-        lo, hi = float(X.min()), float(X.max())
-        in_unit = lo >= -UNIT_TOL and hi <= 1 + UNIT_TOL
-        output = self.output
-        if output == "auto":
-            output = fitted_output or ("sigmoid" if in_unit else "linear")
-        if self.loss == "bce" and not in_unit:
-            raise ValueError(
-                "loss='bce' needs (scaled) data in [0, 1]; use scaler='minmax' or loss='mse'"
-            )
-        if self.loss == "bce" and output == "linear":
-            raise ValueError(
-                "loss='bce' trains the decoder through a sigmoid, so its outputs are "
-                "probabilities: use output='sigmoid' (or 'auto') with it, or loss='mse'"
-            )
-        if output == "sigmoid" and not in_unit:
-            if fitted_output is None:
-                raise ValueError(
-                    f"output='sigmoid' gives values in [0, 1], but the (scaled) data go from "
-                    f"{lo:.4g} to {hi:.4g}; use scaler='minmax' or output='linear'"
-                )
-            warn_user(
-                f"the new data go from {lo:.4g} to {hi:.4g} once scaled as in the first fit, "
-                "beyond the [0, 1] the network's sigmoid output can reach; fit anew "
-                "(warm_start=False) to scale them afresh"
-            )
-        return ModelConfig(
-            input_shape=shape,
-            architecture=arch,
-            hidden=hidden,
-            latent_dim=latent_dim,
-            activation=self.activation,
-            output=output,
-            dropout=self.dropout,
-            batch_norm=self.batch_norm,
-            variational=self._variational,
-            n_classes=n_classes,
-            kernel_size=self.kernel_size,
-            downsample=self.downsample,
-            learn_scale=self._variational and self.loss == "mse",
         )
 
     # ---------------------------------------------------------------- data flow
@@ -272,7 +165,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 self.scaler_.fit(X)
         Xs = self._scaled(X)
         if warm:
-            self._check_warm_settings(Xs, n_classes)
+            check_warm_settings(self, Xs, n_classes)
         device = resolve_device(self.device)
         objective = self._objective()
         c_t = None if c is None else torch.as_tensor(c, dtype=torch.long)
@@ -305,40 +198,9 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._n_features_out = self.latent_dim_
         return self
 
-    def _check_warm_settings(self, Xs: np.ndarray, n_classes: int) -> None:
-        """Refuse a warm fit whose settings would build another network or scaling.
-
-        ``warm_start`` goes on training ``module_`` as it was built; a changed
-        ``latent_dim``, ``hidden``, ``loss`` or ``scaler`` would otherwise be
-        ignored without a word, or (``loss='bce'``) trained on data it cannot fit.
-        """
-        old = self.module_.config
-        latent = self.latent_dim
-        if latent == "auto":
-            latent = old.latent_dim
-        elif latent is None:
-            latent = default_latent_dim(int(np.prod(Xs.shape[1:])))
-        elif latent == "spatial":
-            latent = None
-        new = self._model_config(Xs, latent, n_classes, fitted_output=old.output)
-        changed = [
-            f"{f.name} ({getattr(old, f.name)!r} -> {getattr(new, f.name)!r})"
-            for f in dataclasses.fields(new)
-            if getattr(old, f.name) != getattr(new, f.name)
-        ]
-        kept = None if self.scaler_ is None else self.scaler_.kind
-        if self.scaler != "auto" and self.scaler != kept:
-            changed.append(f"scaler ({kept!r} -> {self.scaler!r})")
-        if changed:
-            raise ValueError(
-                "warm_start=True goes on training the fitted network with its scaling, but "
-                f"these settings now differ from them: {', '.join(changed)}; set "
-                "warm_start=False to train a new network"
-            )
-
     def _new_module(self, Xs: np.ndarray, latent, n_classes: int) -> AutoEncoderModule:
         """A freshly initialised network for scaled data ``Xs`` ``(n, *input_shape)``."""
-        module = AutoEncoderModule(self._model_config(Xs, latent, n_classes))
+        module = AutoEncoderModule(model_config(self, Xs, latent, n_classes))
         # BCE is computed on the decoder's logits, whatever the output activation.
         logit = module.config.output == "sigmoid" or self.loss == "bce"
         module.init_output_bias(torch.as_tensor(Xs.mean(axis=0)), logit=logit)
