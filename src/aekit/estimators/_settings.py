@@ -60,6 +60,18 @@ def default_latent_dim(n_features: int) -> int:
     return int(min(32, max(2, n_features // 8)))
 
 
+def config_latent(latent_dim: Any, n_features: int) -> Any:
+    """``latent_dim`` as :class:`ModelConfig` takes it, for ``n_features`` inputs per sample.
+
+    None becomes :func:`default_latent_dim`, and 'spatial' None (ModelConfig's
+    spatial code: the last feature map); other values pass as they are, for
+    ModelConfig to check.
+    """
+    if latent_dim is None:
+        return default_latent_dim(n_features)
+    return None if latent_dim == "spatial" else latent_dim
+
+
 def model_config(
     est: Any,
     X: np.ndarray,
@@ -140,10 +152,8 @@ def check_warm_settings(est: Any, Xs: np.ndarray, n_classes: int) -> None:
     latent = est.latent_dim
     if latent == "auto":
         latent = old.latent_dim
-    elif latent is None:
-        latent = default_latent_dim(int(np.prod(Xs.shape[1:])))
-    elif latent == "spatial":
-        latent = None
+    else:
+        latent = config_latent(latent, int(np.prod(Xs.shape[1:])))
     new = model_config(est, Xs, latent, n_classes, fitted_output=old.output)
     changed = [
         f"{f.name} ({getattr(old, f.name)!r} -> {getattr(new, f.name)!r})"

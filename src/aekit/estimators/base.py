@@ -27,8 +27,8 @@ from aekit.estimators._data import (
 )
 from aekit.estimators._settings import (
     check_warm_settings,
+    config_latent,
     default_batch_size,
-    default_latent_dim,
     model_config,
 )
 from aekit.nn.model import AutoEncoderModule
@@ -183,10 +183,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 )
             else:
                 if not warm:
-                    if latent is None:
-                        latent = default_latent_dim(int(np.prod(X.shape[1:])))
-                    elif latent == "spatial":
-                        latent = None  # ModelConfig's spatial code: the last feature map
+                    latent = config_latent(latent, int(np.prod(X.shape[1:])))
                     self.module_ = self._new_module(Xs, latent, n_classes)
                 result = self._train(
                     self.module_, Xs, c_t, objective, self._train_config(len(Xs), seed)
