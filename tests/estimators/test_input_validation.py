@@ -128,6 +128,7 @@ def test_use_before_fit_raises_not_fitted(table):
         (dict(hidden=16), "hidden must be 'auto' or a tuple"),
         (dict(batch_size=1, batch_norm=True), "batch_norm needs batches of at least 2"),
         (dict(noise=1.5, noise_type="masking"), "share of values corrupted .* at most 1"),
+        (dict(noise=0.1, noise_type="salt_pepper"), "noise_type='salt_pepper' sets values to 0"),
         (dict(epochs=None), "epochs must be an integer >= 1, got None"),
         (dict(epochs=2.5), "epochs must be an integer >= 1, got 2.5"),
         (dict(batch_size=2.5), "batch_size must be an integer >= 1"),
@@ -187,6 +188,14 @@ def test_warm_start_fine_tunes_on_new_data_beyond_the_first_range():
     with pytest.warns(UserWarning, match="beyond the \\[0, 1\\] the network's sigmoid"):
         ae.set_params(epochs=2).fit(1.2 * U)
     assert ae.n_epochs_ == 2 and ae.module_.config.output == "sigmoid"
+
+
+def test_a_bce_vae_refuses_the_likelihood_of_data_beyond_its_range():
+    U = np.random.default_rng(0).random((40, 6))
+    vae = VAE(**TINY, loss="bce").fit(U)
+    assert np.isfinite(vae.log_likelihood(U, n_samples=2)).all()
+    with pytest.raises(ValueError, match="Bernoulli likelihood, defined for data in \\[0, 1\\]"):
+        vae.log_likelihood(U + 0.5, n_samples=2)
 
 
 def test_a_dense_network_has_no_kernel_to_check(table):

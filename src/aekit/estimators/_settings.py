@@ -104,6 +104,13 @@ def model_config(
     output = est.output
     if output == "auto":
         output = fitted_output or ("sigmoid" if in_unit else "linear")
+    if est.noise and est.noise_type == "salt_pepper" and not in_unit:
+        # Salt and pepper are 1 and 0: on standardised data, the mean and one sd.
+        raise ValueError(
+            "noise_type='salt_pepper' sets values to 0 or 1, which needs (scaled) data in "
+            f"[0, 1], but they go from {lo:.4g} to {hi:.4g}; use scaler='minmax' or another "
+            "noise_type"
+        )
     if est.loss == "bce" and not in_unit:
         raise ValueError(
             "loss='bce' needs (scaled) data in [0, 1]; use scaler='minmax' or loss='mse'"

@@ -30,6 +30,8 @@ _PARAMS_DOC = """
     noise : float, default=0.0
         Input corruption strength: a denoising autoencoder when > 0.
     noise_type : {'gaussian', 'masking', 'salt_pepper'}, default='gaussian'
+        'salt_pepper' sets values to 0 or 1, so it needs (scaled) data in
+        [0, 1].
     sparsity : float, default=0.0
         Weight of an L1 penalty on the code (sparse autoencoder).
     contractive : float, default=0.0

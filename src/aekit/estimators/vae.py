@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, c
 
 from aekit._atomic import atomic_fit
 from aekit._warnings import warn_user
+from aekit.estimators._settings import UNIT_TOL
 from aekit.estimators.autoencoder import _ATTRS_DOC, _PARAMS_DOC, AutoEncoder
 from aekit.nn import losses
 from aekit.training import Objective
@@ -313,6 +314,14 @@ class VAE(AutoEncoder):
         _check_count(n_samples)
         self._check_conditional(y)
         X = self._validate(X, reset=False)
+        if self.loss == "bce":
+            Xs = self._scaled(X)
+            lo, hi = float(Xs.min()), float(Xs.max())
+            if lo < -UNIT_TOL or hi > 1 + UNIT_TOL:
+                raise ValueError(
+                    "a VAE trained with loss='bce' has a Bernoulli likelihood, defined for data "
+                    f"in [0, 1]; X goes from {lo:.4g} to {hi:.4g} once scaled as in fit"
+                )
         if self.conditional_ and y is None:
             # log p(x) = log sum_k p(x | k) p(k), with a uniform p(k)
             per_class = [self._log_likelihood(X, np.full(len(X), k), n_samples)
