@@ -105,6 +105,11 @@ def test_time_series_report(tmp_path):
     assert rep.metrics["roc_auc"] >= 0.9
     assert_self_contained(html)
     assert describe(ts)["threshold rule"] == "adaptive, 6 sigmas above all earlier scores"
+    assert "sliding windows of 40 steps of this series" in html
+    # Given the training series, the baseline is fitted on it, as for tables.
+    with_train = Report().add_estimator(ts, test, y, X_train=train)
+    assert "sliding windows of 40 steps of the training series" in with_train.to_html()
+    assert with_train.metrics["IsolationForest roc_auc"] != rep.metrics["IsolationForest roc_auc"]
 
 
 def test_describe_an_image_detector_gives_its_shape_not_a_feature_count():

@@ -124,7 +124,7 @@ class Report:
             common.model_section(doc, estimator)
             common.training_section(doc, estimator)
             self.metrics.update(detection.series_sections(doc, estimator, X, timestamps, yb,
-                                                          seed))  # fmt: skip
+                                                          seed, train=X_train))  # fmt: skip
             return self
         total, idx = len(X), common.subsample(len(X), max_rows, seed)
         if len(idx) < total:

@@ -120,21 +120,40 @@ def _top_rows(doc: Document, det: Any, X: Any, scores: np.ndarray, image_shape,
     s.table(["row", "score", "largest error shares"], table)
 
 
-def _window_scores(values: np.ndarray, window: int, seed: int) -> np.ndarray:
-    """IsolationForest on sliding windows; each step gets the window ending at it ``(T,)``."""
+def _window_scores(
+    values: np.ndarray, window: int, seed: int, train: np.ndarray | None = None
+) -> np.ndarray:
+    """IsolationForest on sliding windows; each step gets the window ending at it ``(T,)``.
+
+    Fitted on the windows of ``train`` ``(T0, C)`` when given, else on those of ``values``.
+    """
     from sklearn.ensemble import IsolationForest
 
     from aekit.readers import sliding_windows
 
-    w = sliding_windows(values, window).reshape(len(values) - window + 1, -1)
-    s = -IsolationForest(random_state=seed).fit(w).score_samples(w)
+    def flat(x: np.ndarray) -> np.ndarray:
+        return sliding_windows(x, window).reshape(len(x) - window + 1, -1)
+
+    w = flat(values)
+    forest = IsolationForest(random_state=seed).fit(w if train is None else flat(train))
+    s = -forest.score_samples(w)
     return np.concatenate([np.full(window - 1, s[0]), s])
 
 
 def series_sections(
-    doc: Document, det: Any, series: Any, t: np.ndarray | None, yb: np.ndarray | None, seed: int
+    doc: Document,
+    det: Any,
+    series: Any,
+    t: np.ndarray | None,
+    yb: np.ndarray | None,
+    seed: int,
+    train: Any = None,
 ) -> dict[str, float]:
-    """The series with its scores and flagged spans, the histogram and a window baseline."""
+    """The series with its scores and flagged spans, the histogram and a window baseline.
+
+    ``train``: the training series ``(T0,)`` or ``(T0, C)``; the baseline is fitted on it
+    when given, else on the series itself (which the text says).
+    """
     values = np.asarray(series, dtype=float)
     values = values[:, None] if values.ndim == 1 else values  # (T, C)
     t = np.arange(len(values)) if t is None else np.asarray(t)
@@ -160,7 +179,15 @@ def series_sections(
     s.figure(plots.to_png(plots.score_histogram(scores, None, yb)), alt="score histogram",
              caption="Scores of every step.")  # fmt: skip
     window = max(2, min(int(det.window_), len(values) // 4))
+    if train is not None:
+        train = np.asarray(train, dtype=float)
+        train = train[:, None] if train.ndim == 1 else train
+        if len(train) < window:
+            train = None  # too short for one window: fitted on the series, as the text says
     s = doc.section("Comparison with IsolationForest")
-    s.text(f"scikit-learn's IsolationForest on sliding windows of {window} steps of this "
-           "series; each step gets the score of the window that ends at it.")  # fmt: skip
-    return _compare(s, yb, scores, _window_scores(values, window, seed), "IsolationForest")
+    fitted_on = "this series" if train is None else "the training series"
+    s.text(f"scikit-learn's IsolationForest fitted on sliding windows of {window} steps of "
+           f"{fitted_on}; each step of this series gets the score of the window that ends "
+           "at it.")  # fmt: skip
+    baseline = _window_scores(values, window, seed, train)
+    return _compare(s, yb, scores, baseline, "IsolationForest")
