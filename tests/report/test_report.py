@@ -83,6 +83,15 @@ def test_detector_report_with_text_columns_and_text_labels(tmp_path):
                                  "Most anomalous rows"]  # fmt: skip
     assert "ROC-AUC" in html and rep.metrics["roc_auc"] >= 0.9
     assert re.search(r"<td>c \(\d+%\)", html)  # the shifted column is named as the cause
+    # image_shape cannot draw rows with a text column: they stay a table
+    html = Report().add_estimator(det, test, image_shape=(2, 2)).to_html()
+    assert "largest error shares" in html and "most anomalous images" not in html
+
+
+def test_a_table_detector_draws_its_rows_as_images_when_given_their_shape(digits):
+    X = pd.DataFrame(digits[0][:200], columns=[f"p{i}" for i in range(64)])
+    det = aekit.AnomalyDetector(epochs=2, n_estimators=1, random_state=0).fit(X)
+    assert "most anomalous images" in Report().add_estimator(det, X, image_shape=(8, 8)).to_html()
 
 
 def test_time_series_report(tmp_path):

@@ -91,7 +91,13 @@ def _top_rows(doc: Document, det: Any, X: Any, scores: np.ndarray, image_shape,
     s = doc.section("Most anomalous rows")
     sub = X.iloc[top] if hasattr(X, "iloc") else np.asarray(X)[top]
     expl = det.explain(sub) if hasattr(det, "explain") else None
-    imgs = None if hasattr(X, "columns") else as_images(np.asarray(sub, float), image_shape)
+    # A table is drawn as images only when asked to (image_shape) and all numbers.
+    drawable = not hasattr(X, "columns")
+    if not drawable and image_shape is not None:
+        import pandas as pd
+
+        drawable = all(pd.api.types.is_numeric_dtype(d) for d in X.dtypes)
+    imgs = as_images(np.asarray(sub, float), image_shape) if drawable else None
     if imgs is not None:
         grid = [imgs]
         if expl is not None:
