@@ -18,6 +18,8 @@ from matplotlib.figure import Figure
 
 #: Colours of normal rows, anomalies and flags, used consistently across figures.
 NORMAL, ANOMALY, FLAG = "#4C72B0", "#C44E52", "#DD8452"
+#: Longest feature name drawn as a tick label; longer ones are cut with an ellipsis.
+TICK_CHARS = 24
 
 
 def _plain(text) -> str:
@@ -164,7 +166,10 @@ def reconstruction_profiles(
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, loc="upper right")
     if feature_names is not None and len(feature_names) <= 30:
-        axes[-1].set_xticks(idx, [_plain(f) for f in feature_names], rotation=60, fontsize=7)
+        # A long name would take the figure's height from the plots above it.
+        short = [f if len(str(f)) <= TICK_CHARS else f"{str(f)[: TICK_CHARS - 1]}…"
+                 for f in feature_names]  # fmt: skip
+        axes[-1].set_xticks(idx, [_plain(f) for f in short], rotation=60, fontsize=7)
     else:
         axes[-1].set_xlabel("feature")
     return fig

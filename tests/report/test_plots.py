@@ -77,3 +77,12 @@ def test_images_with_other_channel_counts_are_drawn_grey(channels):
     # Two-channel data (e.g. two sensors per pixel) made imshow fail.
     imgs = np.random.default_rng(0).random((4, channels, 6, 6))
     assert plots.to_png(plots.image_grid(imgs, ncols=4))[:4] == b"\x89PNG"
+
+
+def test_long_feature_names_are_cut_on_the_axis():
+    X = np.random.default_rng(0).random((2, 3))
+    names = ["short", "x" * 300, "$cost"]
+    fig = plots.reconstruction_profiles(X, X, names, n=2)
+    ticks = [t.get_text() for t in fig.axes[-1].get_xticklabels()]
+    assert ticks[0] == "short" and ticks[2] == r"\$cost"
+    assert len(ticks[1]) == plots.TICK_CHARS and ticks[1].endswith("…")
