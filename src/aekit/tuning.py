@@ -139,6 +139,24 @@ def _space_fn(space, estimator: BaseAutoEncoder, X: np.ndarray) -> SpaceCallable
     )
 
 
+def _ordered_split(X, y, validation_fraction: float, gap: Any) -> tuple:
+    """Rows in time order: the first part trains, the last is held out, ``gap`` rows between.
+
+    Returns ``X_tr, X_va, y_tr, y_va`` (the ``y`` parts None without ``y``).
+    """
+    if isinstance(gap, bool) or not isinstance(gap, numbers.Integral) or gap < 0:
+        raise ValueError(f"gap must be None or an integer >= 0, got {gap!r}")
+    n = len(X)
+    n_va = max(1, math.ceil(validation_fraction * n))
+    n_tr = max(0, n - n_va - int(gap))
+
+    def rows(a, part: slice):
+        return None if a is None else (a.iloc[part] if hasattr(a, "iloc") else np.asarray(a)[part])
+
+    tr, va = slice(0, n_tr), slice(n - n_va, n)
+    return rows(X, tr), rows(X, va), rows(y, tr), rows(y, va)
+
+
 def tune(
     estimator: BaseAutoEncoder,
     X,
@@ -148,6 +166,7 @@ def tune(
     timeout: float | None = None,
     space: Mapping | SpaceCallable | None = None,
     validation_fraction: float = 0.2,
+    gap: int | None = None,
     pruner=None,
     sampler=None,
     study=None,
@@ -185,6 +204,14 @@ def tune(
         values such as ``hidden``. None uses :func:`default_space`.
     validation_fraction : float, default=0.2
         Share of the rows held out to score the trials.
+    gap : int or None, default=None
+        None: the held-out rows are drawn at random (independent rows). An
+        integer: the rows are in time order, such as a series' windows; the
+        last ``validation_fraction`` of them is held out, and the ``gap``
+        rows before it are left out of both parts, so that no training
+        window shares steps with a held-out one (``ceil((window - 1) /
+        stride)`` for windows of a series). Random held-out windows would
+        overlap training ones and flatter the trials that memorise.
     pruner : optuna.pruners.BasePruner, optional
         Default: ``MedianPruner(n_startup_trials=3, n_warmup_steps=5)``.
     sampler : optuna.samplers.BaseSampler, optional
@@ -245,19 +272,23 @@ def tune(
     template = clone(estimator)
     if template.random_state is None and seed is not None:
         template.set_params(random_state=seed)
-    arrays = [X] if y is None else [X, y]
-    parts = train_test_split(
-        *arrays,
-        test_size=validation_fraction,
-        random_state=seed,
-        stratify=None if y is None else y,
-    )
-    X_tr, X_va = parts[0], parts[1]
-    y_tr, y_va = (None, None) if y is None else (parts[2], parts[3])
+    if gap is None:
+        arrays = [X] if y is None else [X, y]
+        parts = train_test_split(
+            *arrays,
+            test_size=validation_fraction,
+            random_state=seed,
+            stratify=None if y is None else y,
+        )
+        X_tr, X_va = parts[0], parts[1]
+        y_tr, y_va = (None, None) if y is None else (parts[2], parts[3])
+    else:
+        X_tr, X_va, y_tr, y_va = _ordered_split(X, y, validation_fraction, gap)
     if len(X_tr) < MIN_TRAIN_ROWS:
         raise ValueError(
-            f"tune holds out {len(X_va)} of the {len(X_va) + len(X_tr)} rows to compare trials, "
-            f"which leaves {len(X_tr)} to train on; it needs at least {MIN_TRAIN_ROWS}"
+            f"tune holds out {len(X_va)} of the {len(X)} rows to compare trials"
+            + (f" (and leaves {len(X) - len(X_va) - len(X_tr)} out as a gap)" if gap else "")
+            + f", which leaves {len(X_tr)} to train on; it needs at least {MIN_TRAIN_ROWS}"
         )
     suggest = _space_fn(space, template, np.asarray(X_tr))
     kept: dict[str, Any] = {"value": math.inf, "estimator": None}

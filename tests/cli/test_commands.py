@@ -279,25 +279,40 @@ def test_tune_saves_the_best_model(aekit, files, tmp_path):
     assert tuned.hidden == (8,) and tuned.lr == 0.02  # given options are not searched
 
 
+def _tune_arguments(aekit, monkeypatch, *args) -> dict:
+    """What `aekit tune ARGS` passes to aekit.tune (which stops it there)."""
+    import aekit.tuning as tuning  # "as": a bare import would shadow the fixture
+
+    seen = {}
+
+    def fake_tune(template, X, y, **kw):
+        seen.update(kw, rows=len(X))
+        raise RuntimeError("no trial completed (stopped here by the test)")
+
+    monkeypatch.setattr(tuning, "tune", fake_tune)
+    r = aekit("tune", *args)
+    assert r.code == 1 and "stopped here by the test" in r.err
+    return seen
+
+
 @pytest.mark.parametrize("options, n_trials", [
     ((), 20), (("--timeout", "5"), None), (("--timeout", "5", "--n-trials", "3"), 3),
 ])  # fmt: skip
 def test_tune_timeout_alone_is_not_capped_by_the_default_trial_count(
     aekit, files, tmp_path, monkeypatch, options, n_trials
 ):
-    import aekit.tuning as tuning  # "as": a bare import would shadow the fixture
+    seen = _tune_arguments(aekit, monkeypatch, files["csv"], "-o", tmp_path / "m.aekit",
+                           "--drop-columns", "id,label", *options)  # fmt: skip
+    assert seen["n_trials"] == n_trials and seen["gap"] is None  # table rows: a random split
 
-    seen = {}
 
-    def fake_tune(template, X, y, **kw):
-        seen.update(kw)
-        raise RuntimeError("no trial completed (stopped here by the test)")
-
-    monkeypatch.setattr(tuning, "tune", fake_tune)
-    r = aekit("tune", files["csv"], "-o", tmp_path / "m.aekit", "--drop-columns", "id,label",
-              *options)  # fmt: skip
-    assert r.code == 1 and "stopped here by the test" in r.err
-    assert seen["n_trials"] == n_trials
+def test_tune_on_series_windows_holds_out_the_last_ones_past_a_gap(
+    aekit, files, tmp_path, monkeypatch
+):
+    seen = _tune_arguments(aekit, monkeypatch, files["series_train"], "-o", tmp_path / "m.aekit",
+                           "--timestamp-column", "timestamp", "--window", "10",
+                           "--stride", "4")  # fmt: skip
+    assert seen["gap"] == 3  # ceil(9 / 4) windows share steps with the first held-out one
 
 
 def test_demo_command_passes_options_to_run_demo(aekit, monkeypatch, tmp_path):

@@ -136,6 +136,20 @@ def test_bad_arguments(X):
         aekit.tune(AutoEncoder(), X, n_trials=None)
     with pytest.raises(ValueError, match="timeout must be a positive"):
         aekit.tune(AutoEncoder(), X, timeout=0)
+    with pytest.raises(ValueError, match="gap must be None or an integer >= 0, got -1"):
+        aekit.tune(AutoEncoder(), X, gap=-1)
+    with pytest.raises(ValueError, match=r"holds out 2 of the 10 rows to compare trials \(and "
+                       r"leaves 5 out as a gap\), which leaves 3 to train on"):
+        aekit.tune(AutoEncoder(), X[:10], gap=5)
+
+
+def test_ordered_rows_hold_out_the_last_ones_with_a_gap_before_them():
+    from aekit.tuning import _ordered_split
+
+    X, y = np.arange(20)[:, None], np.arange(20) % 2
+    X_tr, X_va, y_tr, y_va = _ordered_split(X, y, 0.2, gap=3)
+    assert X_tr.ravel().tolist() == list(range(13)) and X_va.ravel().tolist() == [16, 17, 18, 19]
+    assert y_tr.tolist() == (np.arange(13) % 2).tolist() and len(y_va) == 4
 
 
 def test_missing_optuna_says_how_to_install_it(X, monkeypatch):

@@ -15,7 +15,8 @@ HELP = "search hyperparameters with Optuna and save the best model"
 DESCRIPTION = """Try settings of the autoencoder (depth, width, learning rate, batch size,
 dropout, weight decay, activation, noise; the code size too unless
 --latent-dim fixes it) on part of DATA, score each trial by the reconstruction
-error on the rest, stop bad trials early, and save the best model refitted on
+error on the rest (for a series, its last windows, past the windows that share
+steps with them), stop bad trials early, and save the best model refitted on
 all of DATA. Needs Optuna (pip install 'aekit[tune]').
 
 examples:
@@ -55,9 +56,12 @@ def run(args: argparse.Namespace) -> int:
     data = read_data(args.data, read_options(args))
     X, columns, overrides = data.X, None, {}
     windows = training_windows(args, data)
+    gap = None
     if windows is not None:
         X, columns = windows
         overrides = {"architecture": "conv1d"} if args.architecture == "auto" else {}
+        # Windows overlap: hold out the last ones, and leave out those sharing steps with them.
+        gap = -(-(args.window - 1) // args.stride)
     template = autoencoder(args, **overrides)
     template.set_params(verbose=0)  # one bar for the search, not one per trial
     y = class_labels(args, data)
@@ -68,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         # --timeout alone bounds the search by time, not by the default count.
         n_trials = args.n_trials or (None if args.timeout else N_TRIALS)
-        best, study = tune(template, X, y, n_trials=n_trials, timeout=args.timeout,
+        best, study = tune(template, X, y, n_trials=n_trials, timeout=args.timeout, gap=gap,
                            random_state=args.seed, show_progress_bar=bar)  # fmt: skip
     except RuntimeError as e:
         if str(e).startswith("no trial completed"):  # the budget, not a bug
