@@ -121,3 +121,17 @@ def test_expanding_thresholds_cap_extreme_scores():
     assert np.isfinite(thr).all() and s[200] > thr[200]
     with pytest.raises(ValueError, match="NaN or infinity"):
         expanding_thresholds(np.array([1.0, np.nan]), s)
+    with pytest.raises(ValueError, match="the scores contain -inf"):
+        expanding_thresholds(prior, np.array([0.0, -np.inf]))
+
+
+def test_expanding_thresholds_adapt_after_a_prior_without_spread():
+    from aekit.anomaly.adaptive import expanding_thresholds
+
+    # A perfectly reconstructed held-out part: every earlier score is 0. The
+    # first error is flagged, and the threshold then follows the scores; capped
+    # at a mean of 0 they stayed at 0, and every later step was flagged.
+    s = np.random.default_rng(0).random(200)
+    thr = expanding_thresholds(np.zeros(50), s, n_sigmas=3.0)
+    assert thr[0] == 0 and s[0] > thr[0]
+    assert (s[1:] > thr[1:]).mean() < 0.05

@@ -109,6 +109,16 @@ def test_best_f1_is_an_upper_bound_on_any_threshold():
         event_f1(y, s[:10] > 0)
 
 
+def test_empty_or_zero_length_inputs_are_refused():
+    for f in (point_adjusted_f1, event_f1):
+        with pytest.raises(ValueError, match="empty: there is nothing to score"):
+            f([], [])
+    with pytest.raises(ValueError, match="empty: there is nothing to score"):
+        best_f1([], [])
+    with pytest.raises(ValueError, match="window length must be at least 1, got 0"):
+        sliding_windows(np.zeros((5, 1)), 0)
+
+
 def test_best_f1_tries_flagging_only_the_top_scores():
     # One high step inside an event and five lower noise steps elsewhere: every
     # quantile between 0.5 and 1 is 0 and flags the noise too; only a cut between

@@ -45,7 +45,10 @@ def expanding_thresholds(
         Finite scores seen before the series (held-out normal scores); at least one.
     scores : ndarray of shape (T,)
         The series' scores, in time order. An infinite score is above any
-        threshold and enters the statistics at the cap.
+        threshold and enters the statistics at the cap; a NaN score enters
+        as the mean, so it moves neither. While the earlier scores have no
+        spread (a constant prior), scores enter uncapped: a cap at the mean
+        would keep the threshold there for good.
     n_sigmas : float
         How many standard deviations above the mean a step must lie.
 
@@ -61,6 +64,8 @@ def expanding_thresholds(
         raise ValueError("the adaptive threshold needs at least one earlier score")
     if not np.isfinite(prior).all():
         raise ValueError("the earlier scores contain NaN or infinity")
+    if np.isneginf(s).any():
+        raise ValueError("the scores contain -inf; an anomaly score is a finite number or +inf")
     # Sums centred on the prior's mean, so the sum of squares does not cancel.
     c = float(prior.mean())
     n = float(len(prior))
@@ -72,7 +77,12 @@ def expanding_thresholds(
         mean = s1 / n
         std = math.sqrt(max(s2 / n - mean * mean, 0.0))
         out[t] = c + mean + n_sigmas * std
-        v = min(x - c, mean + CAP * n_sigmas * std) if x == x else mean  # NaN adds the mean
+        if x != x:
+            v = mean  # NaN
+        elif std > 0 or x == math.inf:
+            v = min(x - c, mean + CAP * n_sigmas * std)
+        else:
+            v = x - c
         n += 1.0
         s1 += v
         s2 += v * v

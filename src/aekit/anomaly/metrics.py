@@ -39,6 +39,8 @@ def _check(labels, predicted) -> tuple[np.ndarray, np.ndarray]:
     p = np.asarray(predicted).ravel().astype(bool)
     if y.shape != p.shape:
         raise ValueError(f"labels have {len(y)} steps but predictions {len(p)}")
+    if len(y) == 0:
+        raise ValueError("labels and predictions are empty: there is nothing to score")
     return y, p
 
 
@@ -125,6 +127,7 @@ def best_f1(labels, scores, metric=event_f1, n_thresholds: int = 200) -> tuple[f
         A step is flagged when its score is above it.
     """
     s = np.asarray(scores, dtype=np.float64).ravel()
+    _check(labels, s)  # the same number of steps, and at least one
     top = np.unique(s)[-n_thresholds - 1 : -1]  # below the maximum: something is flagged
     cuts = np.unique(
         np.r_[np.quantile(s, np.linspace(0.5, 1.0, n_thresholds, endpoint=False)), top]

@@ -22,6 +22,8 @@ def sliding_windows(x: np.ndarray, length: int, stride: int = 1) -> np.ndarray:
     ``n_windows = (T - length) // stride + 1``; the last steps are left out when
     ``stride`` does not divide ``T - length``.
     """
+    if length < 1:
+        raise ValueError(f"the window length must be at least 1, got {length}")
     if length > len(x):
         raise ValueError(f"the series has {len(x)} steps, fewer than the window length {length}")
     w = np.lib.stride_tricks.sliding_window_view(x, length, axis=0)  # (T-L+1, C, L)
