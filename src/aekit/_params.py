@@ -22,6 +22,11 @@ def is_real(value: Any) -> bool:
     )
 
 
+def is_count(value: Any, low: int = 1) -> bool:
+    """Whether ``value`` is an integer >= ``low`` (a bool or a whole float is not)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low
+
+
 def check_number(
     name: str, value: Any, low: float = 0.0, high: float | None = None, high_open: bool = False
 ) -> float:

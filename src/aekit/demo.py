@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import numbers
 import os
 import time
 from collections.abc import Iterator
@@ -150,16 +149,15 @@ def run_demo(
     from sklearn.model_selection import train_test_split
 
     from aekit import AnomalyDetector, AutoEncoder
+    from aekit._params import is_count
     from aekit.report import Report
 
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, numbers.Integral) or not (
-        1 <= latent_dim <= 64
-    ):
+    if not is_count(latent_dim) or latent_dim > 64:
         raise ValueError(
             f"latent_dim must be an integer from 1 to 64 (the digits have 64 pixels), "
             f"got {latent_dim!r}"
         )
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
+    if not is_count(epochs):
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,6 +19,7 @@ from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
+from aekit._params import is_count
 from aekit.estimators._data import resolve_architecture
 from aekit.estimators._settings import default_latent_dim
 from aekit.estimators.base import BaseAutoEncoder
@@ -144,7 +144,7 @@ def _ordered_split(X, y, validation_fraction: float, gap: Any) -> tuple:
 
     Returns ``X_tr, X_va, y_tr, y_va`` (the ``y`` parts None without ``y``).
     """
-    if isinstance(gap, bool) or not isinstance(gap, numbers.Integral) or gap < 0:
+    if not is_count(gap, 0):
         raise ValueError(f"gap must be None or an integer >= 0, got {gap!r}")
     n = len(X)
     n_va = max(1, math.ceil(validation_fraction * n))
@@ -260,9 +260,7 @@ def tune(
         raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction}")
     if n_trials is None and timeout is None:
         raise ValueError("give n_trials or timeout (or both); otherwise the search never ends")
-    if n_trials is not None and (
-        isinstance(n_trials, bool) or not isinstance(n_trials, numbers.Integral) or n_trials < 1
-    ):
+    if n_trials is not None and not is_count(n_trials):
         raise ValueError(f"n_trials must be an integer >= 1 or None, got {n_trials!r}")
     if timeout is not None and not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")

@@ -169,6 +169,9 @@ def test_ensemble_averages_its_members_standardised_errors():
     np.testing.assert_allclose(both, (singles[0] + singles[1]) / 2, rtol=1e-6)
     with pytest.raises(ValueError, match="n_estimators"):
         TimeSeriesDetector(n_estimators=0).fit(train)
+    # True is an int to Python, not a width: it read as smoothing over 1 step
+    with pytest.raises(ValueError, match="smoothing must be 'auto' or an integer >= 1, got True"):
+        TimeSeriesDetector(smoothing=True).fit(train)
 
 
 def test_state_with_one_estimator_from_before_the_ensemble_loads():

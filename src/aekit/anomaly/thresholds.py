@@ -23,6 +23,7 @@ import numbers
 
 import numpy as np
 
+from aekit._params import is_count
 from aekit._warnings import warn_user
 
 #: Named threshold rules; a real number is a fixed threshold.
@@ -213,7 +214,7 @@ def check_calibration_params(est, int_names: tuple[str, ...]) -> None:
         raise ValueError(f"calibration_fraction must be in (0, 0.5], got {cf!r}")
     for name in int_names:
         v = getattr(est, name)
-        if v is not None and (not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1):
+        if v is not None and not is_count(v):
             raise ValueError(f"{name} must be a positive integer or None, got {v!r}")
     h = est.hidden
     if h is not None and (isinstance(h, str) or not hasattr(h, "__iter__")):

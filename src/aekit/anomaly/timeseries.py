@@ -27,6 +27,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from aekit._atomic import atomic_fit
+from aekit._params import is_count
 from aekit._warnings import warn_user
 from aekit.anomaly.adaptive import N_SIGMAS, expanding_thresholds
 from aekit.anomaly.scoring import error_scale, overflow_as_inf, squared_errors
@@ -239,14 +240,14 @@ class TimeSeriesDetector(BaseEstimator):
         if not isinstance(k, numbers.Real) or isinstance(k, bool) or not 0 < k < np.inf:
             raise ValueError(f"n_sigmas must be a positive number, got {k!r}")
         w = self.window
-        if w is not None and (not isinstance(w, numbers.Integral) or w < 2):
+        if w is not None and not is_count(w, 2):
             raise ValueError(f"window must be an integer >= 2 or None, got {w!r}")
         sm = self.smoothing
-        if sm != "auto" and (not isinstance(sm, numbers.Integral) or sm < 1):
+        if sm != "auto" and not is_count(sm):
             raise ValueError(f"smoothing must be 'auto' or an integer >= 1, got {sm!r}")
         check_calibration_params(self, ("epochs", "latent_dim"))
         n = self.n_estimators
-        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+        if not is_count(n):
             raise ValueError(f"n_estimators must be a positive integer, got {n!r}")
         sc = self.window_scales
         ok = isinstance(sc, (tuple, list, np.ndarray)) and np.ndim(sc) == 1 and len(sc) > 0

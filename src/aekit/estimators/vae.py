@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import pandas as pd
@@ -13,6 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
 from aekit._atomic import atomic_fit
+from aekit._params import is_count
 from aekit._warnings import warn_user
 from aekit.estimators._settings import UNIT_TOL
 from aekit.estimators.autoencoder import _ATTRS_DOC, _PARAMS_DOC, AutoEncoder
@@ -34,7 +34,7 @@ def _no_missing(y: np.ndarray) -> np.ndarray:
 
 def _check_count(n_samples) -> None:
     """``n_samples`` must be a whole number >= 1 (not a float that would be cut)."""
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+    if not is_count(n_samples):
         raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
 
 

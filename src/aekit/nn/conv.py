@@ -9,12 +9,12 @@ convolution's ``output_padding`` to land exactly on them. Odd sizes such as
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 
 import torch
 from torch import nn
 
+from aekit._params import is_count
 from aekit.nn.layers import make_activation
 
 _CONV = {1: nn.Conv1d, 2: nn.Conv2d}
@@ -85,7 +85,7 @@ class ConvEncoder(nn.Module):
                 f"in_shape must be (C, L) or (C, H, W), got {tuple(in_shape)}"
             )
         k = kernel_size
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1 or k % 2 != 1:
+        if not (is_count(k) and k % 2 == 1):
             raise ValueError(f"kernel_size must be an odd integer >= 1, got {k!r}")
         if downsample not in DOWNSAMPLING:
             raise ValueError(f"downsample must be one of {DOWNSAMPLING}, got {downsample!r}")

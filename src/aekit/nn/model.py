@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from aekit._params import check_flag, check_number
+from aekit._params import check_flag, check_number, is_count
 from aekit.nn.conv import ConvDecoder, ConvEncoder
 from aekit.nn.dense import DenseDecoder, DenseEncoder
 from aekit.nn.heads import DeterministicHead, GaussianHead, join_condition, one_hot
@@ -73,7 +73,7 @@ class ModelConfig:
         h = self.hidden
         sizes = list(h) if hasattr(h, "__iter__") and not isinstance(h, str) else None
         if sizes is None or not all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in sizes
+            is_count(v) for v in sizes
         ):
             raise ValueError(
                 f"hidden must be a tuple of integers >= 1 (layer sizes or channels), got {h!r}"
@@ -111,8 +111,7 @@ class ModelConfig:
         self.batch_norm = check_flag("batch_norm", self.batch_norm)
         k = self.kernel_size
         conv = self.architecture != "dense"  # a dense network has no kernel to check
-        if conv and (isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1
-                     or k % 2 != 1):  # fmt: skip
+        if conv and not (is_count(k) and k % 2 == 1):
             raise ValueError(f"kernel_size must be an odd integer >= 1, got {k!r}")
         if self.latent_dim is None and self.n_classes:
             raise ValueError("a conditional model needs an integer latent_dim")

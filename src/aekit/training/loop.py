@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from aekit._params import is_real
+from aekit._params import is_count, is_real
 from aekit._warnings import warn_user
 from aekit.training.device import make_generator, resolve_device
 from aekit.training.memory import hold_freed_memory
@@ -40,10 +40,6 @@ class NonFiniteLossError(FloatingPointError):
     before the call (see :mod:`aekit._atomic`).
     """
 
-
-
-def _count(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
 
 
 @dataclass
@@ -99,12 +95,12 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         checks = {  # name: (predicate, what it must be); a wrong type cannot crash a predicate
-            "epochs": (_count, "an integer >= 1"),
-            "batch_size": (_count, "an integer >= 1"),
+            "epochs": (is_count, "an integer >= 1"),
+            "batch_size": (is_count, "an integer >= 1"),
             "lr": (lambda v: is_real(v) and v > 0, "a number > 0"),
             "weight_decay": (lambda v: is_real(v) and v >= 0, "a number >= 0"),
             "validation_fraction": (lambda v: is_real(v) and 0 <= v < 1, "a number in [0, 1)"),
-            "patience": (lambda v: v is None or _count(v), "an integer >= 1 or None"),
+            "patience": (lambda v: v is None or is_count(v), "an integer >= 1 or None"),
             "min_delta": (lambda v: is_real(v) and v >= 0, "a number >= 0"),
             "grad_clip": (lambda v: v is None or (is_real(v) and v > 0), "a number > 0 or None"),
             "verbose": (lambda v: isinstance(v, numbers.Integral) and v >= 0,
