@@ -109,10 +109,6 @@ class ModelConfig:
             raise ValueError(f"latent_dim must be >= 1, got {lat}")
         self.dropout = check_number("dropout", self.dropout, 0.0, 1.0, high_open=True)
         self.batch_norm = check_flag("batch_norm", self.batch_norm)
-        k = self.kernel_size
-        conv = self.architecture != "dense"  # a dense network has no kernel to check
-        if conv and not (is_count(k) and k % 2 == 1):
-            raise ValueError(f"kernel_size must be an odd integer >= 1, got {k!r}")
         if self.latent_dim is None and self.n_classes:
             raise ValueError("a conditional model needs an integer latent_dim")
 

@@ -301,6 +301,7 @@ def train(
         )
         raise ValueError(f"batch_norm needs at least 2 training rows; {where}")
     last_ok = not batch_norm or n % cfg.batch_size != 1
+    used = n if last_ok else n - 1  # the rows each epoch trains on
     bar = ProgressBar(cfg.epochs, enabled=cfg.verbose >= 1 and sys.stderr.isatty())
     release_memory = hold_freed_memory()
     try:
@@ -308,7 +309,6 @@ def train(
             model.train()
             perm = torch.randperm(n, generator=gen, device=device)
             sums: dict[str, torch.Tensor] = {}
-            seen = 0
             for s in range(0, n, cfg.batch_size):
                 # A gather per batch rather than per epoch: no second copy of the
                 # data set, and the batch is still in cache for the forward pass.
@@ -330,8 +330,7 @@ def train(
                 optimizer.step()
                 for k, v in terms.items():
                     sums[k] = sums.get(k, 0.0) + v.detach() * len(xb)
-                seen += len(xb)
-            row = {k: float(v) / seen for k, v in sums.items()}
+            row = {k: float(v) / used for k, v in sums.items()}
             if x_va is not None:
                 val = evaluate(
                     model, objective, x_va, c_va, 8 * cfg.batch_size, gen, autocast
