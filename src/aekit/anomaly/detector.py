@@ -423,57 +423,14 @@ class AnomalyDetector(BaseEstimator):
         save(self, path)
 
     def _state_to_save(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """Fitted state for :func:`aekit.io.save` (the members are saved whole)."""
-        state = dict(
-            estimators_=list(self.estimators_),
-            input_kind_=self.input_kind_,
-            standardize_=bool(self.standardize_),
-            threshold_=float(self.threshold_),
-        )
-        arrays = {
-            "error_scales_": np.stack(self.error_scales_),
-            "calibration_scores_": self.calibration_scores_,
-        }
-        if self.input_kind_ == "table":
-            plain, enc_arrays = self.encoder_.get_state()
-            state["encoder_"] = plain
-            arrays.update({f"encoder_{k}": v for k, v in enc_arrays.items()})
-        else:
-            state["image_shape_"] = tuple(int(s) for s in self.image_shape_)
-            state["unit_pixels_"] = bool(self.unit_pixels_)
-            state["pixel_range_"] = self.pixel_range_
-        return state, arrays
+        from aekit.anomaly.saved import detector_state
+
+        return detector_state(self)
 
     def _state_from_saved(self, state: dict, arrays: dict[str, np.ndarray]) -> None:
-        """Restore what :meth:`_state_to_save` wrote (called by :func:`aekit.load`)."""
-        from aekit.io.state import StateError, fitted_members
+        from aekit.anomaly.saved import restore_detector
 
-        self.estimators_ = fitted_members(state["estimators_"], "the detector")
-        self.estimator_ = self.estimators_[0]
-        self.input_kind_ = state["input_kind_"]
-        self.standardize_ = bool(state["standardize_"])
-        self.threshold_ = float(state["threshold_"])
-        self.error_scales_ = list(np.asarray(arrays["error_scales_"], dtype=np.float64))
-        self.calibration_scores_ = np.asarray(arrays["calibration_scores_"], dtype=np.float64)
-        if np.isnan(self.threshold_) or len(self.error_scales_) != len(self.estimators_):
-            raise StateError("the detector's threshold or error scales do not fit its networks")
-        if self.input_kind_ == "table":
-            enc = {k[len("encoder_") :]: v for k, v in arrays.items() if k.startswith("encoder_")}
-            self.encoder_ = TableEncoder.from_state(state["encoder_"], enc)
-        else:
-            self.encoder_ = None
-            self.image_shape_ = tuple(state["image_shape_"])
-            # Files from before: uint8 pixels went in unscaled, no range kept.
-            self.unit_pixels_ = bool(state.get("unit_pixels_", False))
-            rng = state.get("pixel_range_")
-            self.pixel_range_ = None if rng is None else (float(rng[0]), float(rng[1]))
-        # Each member must read what the encoding (or the image shape) gives it.
-        width = self.encoder_.n_encoded_ if self.encoder_ is not None else None
-        size = width or int(np.prod(self.image_shape_))
-        sizes = {int(np.prod(m.input_shape_)) for m in self.estimators_}
-        if sizes != {size}:
-            raise StateError(f"the detector's networks read {sorted(sizes)} values per sample, "
-                             f"its input gives {size}")  # fmt: skip
+        restore_detector(self, state, arrays)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

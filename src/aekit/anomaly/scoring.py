@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
+from aekit.anomaly.windows import overlap_add, sliding_windows
 from aekit.estimators.base import INFERENCE_BATCH, BaseAutoEncoder
 from aekit.nn import losses
 
@@ -21,6 +23,8 @@ from aekit.nn import losses
 #: column that happens to be reconstructed perfectly on the calibration rows
 #: cannot turn a rounding error into a huge score.
 SCALE_FLOOR = 0.05
+#: Windows scored per chunk, bounding memory on long multichannel series.
+SCORE_CHUNK = 4096
 
 
 @torch.inference_mode()
@@ -100,3 +104,48 @@ def error_scale(errors: np.ndarray) -> np.ndarray:
     rms = np.sqrt(np.asarray(errors, dtype=np.float64).mean(axis=0))
     floor = max(SCALE_FLOOR * float(np.median(rms)), 1e-12)
     return np.maximum(rms, floor)
+
+
+def step_errors(est: BaseAutoEncoder, xs: np.ndarray, length: int) -> np.ndarray:
+    """Squared error per step and channel of a series, from its windows' reconstructions.
+
+    Every window of ``length`` steps (stride 1) is reconstructed; a step's
+    error is the mean over the windows covering it. Windows go through the
+    network :data:`SCORE_CHUNK` at a time, so memory stays bounded.
+
+    Parameters
+    ----------
+    est : AutoEncoder
+        Fitted on windows ``(n, C, length)``.
+    xs : ndarray of shape (T, C)
+        The series, scaled as the training windows were; ``T >= length``.
+    length : int
+
+    Returns
+    -------
+    ndarray of shape (T, C)
+    """
+    T = len(xs)
+    W = sliding_windows(xs, length)  # (T - length + 1, C, length) view
+    total, count = np.zeros((T, xs.shape[1])), np.zeros(T)
+    for s in range(0, len(W), SCORE_CHUNK):
+        chunk = np.ascontiguousarray(W[s : s + SCORE_CHUNK], dtype=np.float32)
+        err = squared_errors(est, chunk)[0].reshape(chunk.shape)
+        overlap_add(err, total, count, first=s)
+    return total / count[:, None]
+
+
+def moving_average(scores: np.ndarray, width: int) -> np.ndarray:
+    """Centred moving average of ``width`` steps, shape (T,) kept; inf stays inf.
+
+    The average is a running sum, which one infinite score would turn into NaN
+    from there to the series' end: the finite scores are averaged, then
+    exactly the steps whose span holds an infinite one are marked infinite.
+    """
+    if width <= 1:
+        return scores
+    inf = np.isinf(scores)
+    out = uniform_filter1d(np.where(inf, 0.0, scores), width, mode="nearest")
+    if inf.any():
+        out[maximum_filter1d(inf, width, mode="nearest")] = np.inf
+    return out

@@ -19,7 +19,6 @@ import numbers
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import maximum_filter1d, uniform_filter1d
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
 from sklearn.preprocessing import StandardScaler
@@ -30,7 +29,7 @@ from aekit._atomic import atomic_fit
 from aekit._params import is_count
 from aekit._warnings import warn_user
 from aekit.anomaly.adaptive import N_SIGMAS, expanding_thresholds
-from aekit.anomaly.scoring import error_scale, overflow_as_inf, squared_errors
+from aekit.anomaly.scoring import error_scale, moving_average, overflow_as_inf, step_errors
 from aekit.anomaly.settings import series_estimator
 from aekit.anomaly.tabular import NUMBER_KINDS
 from aekit.anomaly.thresholds import (
@@ -41,11 +40,9 @@ from aekit.anomaly.thresholds import (
     conformal_p_values,
     make_threshold,
 )
-from aekit.anomaly.windows import choose_window, overlap_add, sliding_windows
+from aekit.anomaly.windows import choose_window, sliding_windows
 from aekit.estimators._data import check_float32_range
 
-#: Windows scored per chunk, bounding memory on long multichannel series.
-SCORE_CHUNK = 4096
 #: Most training windows; longer series are strided to stay near it.
 MAX_TRAIN_WINDOWS = 20000
 #: Default window of each ensemble member, as a multiple of ``window_``.
@@ -83,24 +80,16 @@ class TimeSeriesDetector(BaseEstimator):
     latent_dim : int or None, default=None
         Code size; None: an eighth of each member's window, 2 to 16. A
         tight code reconstructs the normal shape of a window but not a
-        deviation from it: against a quarter of the window (4 to 32), the
-        mean event F1 on NAB's realKnownCause rose from 0.46 to 0.52
-        (benchmarks/anomaly_timeseries.py, seeds 0-2), the other categories
-        moved by 0.01 or less.
+        deviation from it (the measurements behind this and the next two
+        defaults are in ``benchmarks/README.md``).
     n_estimators : int, default=3
         Autoencoders trained with different seeds (and windows, see
-        ``window_scales``), their standardised errors averaged: on NAB's real
-        series three members lifted the mean event F1 of every single seed's
-        detector (benchmarks/anomaly_timeseries.py); 1 fits about three times
-        faster.
+        ``window_scales``), their standardised errors averaged, which steadies
+        the score from one seed to the next; 1 fits about three times faster.
     window_scales : tuple of float, default=(1.0, 0.5, 2.0)
         Member ``i`` reads windows of ``window_scales[i % len(window_scales)]``
         times ``window_`` steps (at least 2), so that the ensemble sees both
-        short bursts and slow changes. Against three members at ``window_``
-        (benchmarks/anomaly_timeseries.py, seeds 0-2, codes of a quarter of
-        the window), the mean event F1 on NAB's artificialWithAnomaly rose
-        from 0.69 to 0.82 (0.815 for every seed), realAWSCloudwatch stayed at
-        0.70 and realKnownCause went from 0.48 to 0.46. The price is coarser
+        short bursts and slow changes. The price is coarser
         timing: a step's error is averaged over every window covering it, so
         a flagged run can start up to the longest member window before the
         event (the spike of the example below: flagged from 97 steps before
@@ -168,27 +157,14 @@ class TimeSeriesDetector(BaseEstimator):
     The model keeps the level it was trained on. After a lasting level shift
     every later window reconstructs badly, and the adaptive threshold absorbs
     that raised error only slowly, so an event on the new level can go
-    unflagged (on NAB's rds_cpu_utilization_cc0c53 the second event scores 0.7
-    of its threshold). When a shift is known to last (a migration, a new
-    baseline), fit again on data from after it: on that series, a detector
-    fitted on the 298 steps between the two events flags the second event and
-    nothing else (seeds 0-2). Removing the level from each window (its own
-    mean or the mean of the steps before it), or refitting on the latest steps
-    as the series runs, lost event F1 on every NAB category under the protocol
-    of benchmarks/anomaly_timeseries.py (artificialWithAnomaly fell from 0.82
-    to 0.59 or lower: its daily shapes are told apart by their level).
+    unflagged. When a shift is known to last (a migration, a new baseline),
+    fit again on data from after it. Removing the level from each window
+    instead costs more than it gains: many series' normal shapes are told
+    apart by their level.
 
     Fit on a stretch believed normal. Fitted on a whole series with its
-    anomalies in it, the members learn them. On NAB's realAWSCloudwatch, 18
-    of 30 events then score below their threshold (seed 0), and the pooled
-    event F1 is 0.46, against 0.63 when each series is fitted on its first
-    15% (``benchmarks/anomaly_timeseries.py`` with and without ``--whole``,
-    seeds 0-2).
-
-    The event F1 figures quoted here compare settings with one another. They
-    were measured with the benchmark's earlier event F1, which counted every
-    flagged run inside an event as a hit, so they are not comparable with the
-    benchmark's figures now (on NAB they were higher).
+    anomalies in it, the members learn them, and most events then score
+    below the threshold (figures in ``benchmarks/README.md``).
 
     Examples
     --------
@@ -383,13 +359,7 @@ class TimeSeriesDetector(BaseEstimator):
             if L > T:
                 out.append(None)
                 continue
-            W = sliding_windows(xs, L)  # (T - L + 1, C, L) view
-            total, count = np.zeros((T, xs.shape[1])), np.zeros(T)
-            for s in range(0, len(W), SCORE_CHUNK):
-                chunk = np.ascontiguousarray(W[s : s + SCORE_CHUNK], dtype=np.float32)
-                err = squared_errors(m, chunk)[0].reshape(chunk.shape)
-                overlap_add(err, total, count, first=s)
-            out.append(total / count[:, None])
+            out.append(step_errors(m, xs, L))
         return out
 
     def _standardise(self, errs: list[np.ndarray | None]) -> np.ndarray:
@@ -408,16 +378,7 @@ class TimeSeriesDetector(BaseEstimator):
 
     def _combine(self, err: np.ndarray) -> np.ndarray:
         """Per-step scores ``(T,)`` from standardised errors ``(T, C)``: mean, smooth."""
-        score = overflow_as_inf(err.mean(axis=1))
-        if self.smoothing_ > 1:
-            # The moving average is a running sum, which one infinite error would
-            # turn into NaN from there to the series' end: average the finite
-            # scores, then mark infinite exactly the steps whose span holds one.
-            inf = np.isinf(score)
-            score = uniform_filter1d(np.where(inf, 0.0, score), self.smoothing_, mode="nearest")
-            if inf.any():
-                score[maximum_filter1d(inf, self.smoothing_, mode="nearest")] = np.inf
-        return score
+        return moving_average(overflow_as_inf(err.mean(axis=1)), self.smoothing_)
 
     def decision_function(self, series) -> np.ndarray:
         """Anomaly score of every step: higher means more anomalous.
@@ -517,80 +478,14 @@ class TimeSeriesDetector(BaseEstimator):
         save(self, path)
 
     def _state_to_save(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """Fitted state for :func:`aekit.io.save` (the autoencoders are saved whole)."""
-        state = dict(
-            estimators_=list(self.estimators_),
-            window_=int(self.window_),
-            windows_=[int(w) for w in self.windows_],
-            smoothing_=int(self.smoothing_),
-            n_channels_=int(self.n_channels_),
-            threshold_=float(self.threshold_),
-            threshold_rule_=str(self.threshold_rule_),
-            n_sigmas_=float(self.n_sigmas_),
-            calibration_in_sample_=bool(self.calibration_in_sample_),
-            n_samples_seen_=int(self.scaler_.n_samples_seen_),
-        )
-        arrays = {
-            "scaler_mean_": self.scaler_.mean_,
-            "scaler_var_": self.scaler_.var_,
-            "scaler_scale_": self.scaler_.scale_,
-            "error_scales_": self.error_scales_,
-            "calibration_scores_": self.calibration_scores_,
-        }
-        return state, arrays
+        from aekit.anomaly.saved import series_state
+
+        return series_state(self)
 
     def _state_from_saved(self, state: dict, arrays: dict[str, np.ndarray]) -> None:
-        """Restore what :meth:`_state_to_save` wrote (called by :func:`aekit.load`)."""
-        from aekit.io.state import StateError, fitted_members
+        from aekit.anomaly.saved import restore_series
 
-        # Files written before the ensemble hold one "estimator_".
-        members = state.get("estimators_") or [state["estimator_"]]
-        self.estimators_ = fitted_members(list(members), "the series detector")
-        self.n_estimators = len(self.estimators_)
-        self.estimator_ = self.estimators_[0]
-        self.window_ = int(state["window_"])
-        # Files written before members had their own windows: all used window_.
-        self.windows_ = [int(w) for w in state.get("windows_", [self.window_] * self.n_estimators)]
-        self.smoothing_ = int(state["smoothing_"])
-        self.n_channels_ = int(state["n_channels_"])
-        self.threshold_ = float(state["threshold_"])
-        # Files written before the rule was kept: the parameters it was fitted with.
-        rule = self.threshold if isinstance(self.threshold, str) else "fixed"
-        self.threshold_rule_ = str(state.get("threshold_rule_", rule))
-        self.n_sigmas_ = float(state.get("n_sigmas_", self.n_sigmas))
-        self.calibration_in_sample_ = bool(state["calibration_in_sample_"])
-        scaler = StandardScaler()
-        scaler.mean_ = np.asarray(arrays["scaler_mean_"], dtype=np.float64)
-        scaler.var_ = np.asarray(arrays["scaler_var_"], dtype=np.float64)
-        scaler.scale_ = np.asarray(arrays["scaler_scale_"], dtype=np.float64)
-        scaler.n_features_in_ = self.n_channels_
-        scaler.n_samples_seen_ = int(state["n_samples_seen_"])
-        self.scaler_ = scaler
-        # Files written before the ensemble hold one member's "error_scale_".
-        scales = arrays["error_scales_"] if "error_scales_" in arrays else arrays["error_scale_"]
-        scales = np.asarray(scales, dtype=np.float64)
-        n, c = len(self.estimators_), self.n_channels_
-        self.error_scales_ = scales.reshape(n, -1)
-        self.calibration_scores_ = np.asarray(arrays["calibration_scores_"], dtype=np.float64)
-        problems = [
-            what for what, bad in (
-                (f"{len(self.windows_)} windows for {n} networks", len(self.windows_) != n),
-                (f"error scales of shape {scales.shape} for {n} networks of {c} channels",
-                 self.error_scales_.shape != (n, c)),
-                (f"a scaler of {len(scaler.scale_)} channels for {c}", len(scaler.scale_) != c),
-                (f"smoothing_ {self.smoothing_}", self.smoothing_ < 1),
-                (f"threshold_rule_ {self.threshold_rule_!r}",
-                 self.threshold_rule_ not in (*SERIES_THRESHOLD_RULES, "fixed")),
-                ("a NaN threshold_", np.isnan(self.threshold_)),
-                (f"networks reading windows {[m.input_shape_ for m in self.estimators_]} for "
-                 f"windows {self.windows_} of {c} channels",
-                 [tuple(m.input_shape_) for m in self.estimators_]
-                 != [(c, w) for w in self.windows_]),
-            ) if bad
-        ]  # fmt: skip
-        if problems:
-            raise StateError("the series detector's saved state is inconsistent: "
-                             + "; ".join(problems))  # fmt: skip
+        restore_series(self, state, arrays)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
