@@ -295,3 +295,27 @@ def test_date_columns_are_refused_with_their_names():
                        "when": pd.date_range("2024", periods=50)})  # fmt: skip
     with pytest.raises(ValueError, match=r"columns \['when'\] hold dates or times"):
         AnomalyDetector(epochs=1).fit(df)
+
+
+def test_explain_keeps_the_frames_own_column_labels():
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({0: rng.normal(size=60), 1: rng.normal(size=60),
+                       2: rng.choice(["tcp", "udp"], 60)})  # fmt: skip
+    det = AnomalyDetector(epochs=2, n_estimators=1, random_state=0).fit(df)
+    ex = det.explain(df.head(3))
+    assert list(ex.columns) == [0, 1, 2] and ex[0].shape == (3,)
+    # Fitted on an array, a frame is read by position and keeps its labels.
+    arr = AnomalyDetector(epochs=2, n_estimators=1, random_state=0).fit(df.to_numpy())
+    named = df.set_axis(["a", "b", "c"], axis=1).head(2)
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        assert list(arr.explain(named).columns) == ["a", "b", "c"]
+
+
+def test_scoring_refuses_dates_where_numbers_or_text_were_fitted():
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"x": rng.normal(size=60), "kind": rng.choice(["p", "q"], 60)})
+    det = AnomalyDetector(epochs=2, n_estimators=1, random_state=0).fit(df)
+    when = pd.date_range("2024", periods=60)
+    for col in ("x", "kind"):  # as nanoseconds, or numpy's DTypePromotionError, before
+        with pytest.raises(ValueError, match=rf"columns \['{col}'\] hold dates or times"):
+            det.decision_function(df.assign(**{col: when}))

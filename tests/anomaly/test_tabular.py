@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aekit.anomaly.tabular import MAX_LEVELS, TableEncoder
+from aekit.anomaly.tabular import MAX_LEVELS, MISSING, TableEncoder
 
 
 @pytest.fixture
@@ -153,3 +153,48 @@ def test_values_too_large_for_the_network_are_named(frame):
     enc = TableEncoder().fit(frame)
     with pytest.raises(ValueError, match=r"numeric columns \['amount'\] hold values too large"):
         enc.transform(frame.assign(amount=1e39))
+
+
+def test_numbers_with_a_stray_text_are_refused_not_made_levels(frame):
+    # One "?" in a numeric column would make every number a level, and a value
+    # far outside the training range just another unseen one.
+    stray = frame["amount"].astype(object)
+    stray.iloc[5] = "?"
+    with pytest.raises(ValueError, match=r"'amount' holds numbers but also the text '\?'"):
+        TableEncoder().fit(frame.assign(amount=stray))
+    with pytest.raises(ValueError, match="'count' holds numbers written as text"):
+        TableEncoder().fit(frame.assign(count=frame["count"].astype(str)))
+    # Declared codes stay levels.
+    codes = TableEncoder().fit(frame.assign(count=frame["count"].astype(str).astype("category")))
+    assert codes.categorical_ == [1, 3]
+
+
+def test_missing_text_is_one_level_whatever_its_spelling(frame):
+    kind = frame["kind"].astype(object)
+    kind.iloc[:3], kind.iloc[3:6], kind.iloc[6:9] = None, np.nan, pd.NA
+    enc = TableEncoder().fit(frame.assign(kind=kind))
+    assert enc.levels_ == [[MISSING, "a", "b", "c"]]
+    Z = enc.transform(frame.assign(kind=kind).iloc[:9])
+    np.testing.assert_array_equal(Z[:, 3:], np.tile([1.0, 0.0, 0.0, 0.0], (9, 1)))
+    # A batch to score may lack a text column's values altogether.
+    assert enc.transform(frame.assign(kind=None).iloc[:2]).shape == (2, 7)
+
+
+def test_columns_no_model_can_read_are_refused_at_fit_and_at_scoring(frame):
+    enc = TableEncoder().fit(frame)
+    for bad, what in (
+        (frame["amount"] + 1j, "complex numbers"),
+        (pd.Series([[1, 2]] * len(frame)), "lists, dicts or arrays"),
+        (pd.to_timedelta(np.arange(len(frame)), unit="s"), "dates or times"),
+    ):
+        with pytest.raises(ValueError, match=rf"columns \['amount'\] hold {what}"):
+            TableEncoder().fit(frame.assign(amount=bad))
+        with pytest.raises(ValueError, match=rf"columns \['amount'\] hold {what}"):
+            enc.transform(frame.assign(amount=bad))
+
+
+def test_a_spread_that_overflows_is_refused():
+    x = np.zeros((100, 1))
+    x[:5] = 1e200
+    with pytest.raises(ValueError, match=r"\['x0'\] hold values too large to scale"):
+        TableEncoder().fit(x)

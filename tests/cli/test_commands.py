@@ -469,3 +469,18 @@ def test_table_detector_refuses_conditional_and_another_architecture(aekit, file
               "--drop-columns", "id,label", "-o", out)  # fmt: skip
     assert r.code == 0, r.err
     assert aekit_load(out).base == "autoencoder"
+
+
+def test_score_with_a_detector_fitted_on_unnamed_text_columns(aekit, tmp_path):
+    # Fitted in Python on int column names: the CLI reads the file by position
+    # and hands the text through, instead of failing to make 'DE' a float.
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({0: rng.normal(size=80), 1: rng.normal(size=80),
+                       2: rng.choice(["DE", "FR"], 80)})  # fmt: skip
+    det = aekit_api.AnomalyDetector(epochs=2, n_estimators=1, random_state=0).fit(df)
+    det.save(tmp_path / "det.aekit")
+    df.to_csv(tmp_path / "rows.csv", index=False)
+    r = aekit("score", tmp_path / "det.aekit", tmp_path / "rows.csv")
+    assert r.code == 0, r.err
+    np.testing.assert_allclose(read_csv_text(r.out)["score"], det.decision_function(df),
+                               rtol=1e-5)  # fmt: skip

@@ -312,3 +312,21 @@ def test_transparency_that_is_not_read_is_said(tmp_path):
     Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
     with pytest.warns(UserWarning, match="1 of the images have transparency"):
         read_images(tmp_path, color="rgb")
+
+
+def test_words_like_na_are_text_values_and_dates_are_not_levels(tmp_path):
+    # "NA" is Namibia here: only an empty cell is missing.
+    df = pd.DataFrame({"a": np.arange(6.0), "country": ["NA", "US", "None", "", "null", "FR"]})
+    df.to_csv(tmp_path / "c.csv", index=False)
+    got = read_data(tmp_path / "c.csv", ReadOptions(allow_text=True)).X["country"]
+    assert got.iloc[[0, 1, 2, 4, 5]].tolist() == ["NA", "US", "None", "null", "FR"]
+    assert pd.isna(got.iloc[3])
+    # In a numeric column such a word is a missing value, and said so.
+    pd.DataFrame({"a": ["1", "2", "NA", "4"]}).to_csv(tmp_path / "n.csv", index=False)
+    with pytest.raises(DataError, match=r"'a' holds numbers but has a missing value \('NA'\)"):
+        read_data(tmp_path / "n.csv", ReadOptions(allow_text=True))
+    # Dates are refused for models that take text too, not encoded as levels.
+    df.assign(day=pd.date_range("2024", periods=6).astype(str)).to_csv(
+        tmp_path / "d.csv", index=False)  # fmt: skip
+    with pytest.raises(DataError, match="'day' holds dates .* takes numbers and text"):
+        read_data(tmp_path / "d.csv", ReadOptions(allow_text=True))

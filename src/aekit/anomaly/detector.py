@@ -194,8 +194,10 @@ class AnomalyDetector(BaseEstimator):
         mixed = isinstance(X, pd.DataFrame) and any(
             not (is_numeric_dtype(t) or is_bool_dtype(t)) for t in X.dtypes
         )
-        if reset and isinstance(X, pd.DataFrame):
-            check_columns(X)  # before scikit-learn, which fails on dates with numpy's words
+        if isinstance(X, pd.DataFrame):
+            # Before scikit-learn, which fails on dates with numpy's words and,
+            # reading objects, passes complex numbers.
+            check_columns(X, fitting=reset)
         shape = getattr(self, "image_shape_", None)
         if not reset and shape is not None and np.shape(X) == tuple(shape):
             raise ValueError(
@@ -412,7 +414,7 @@ class AnomalyDetector(BaseEstimator):
             return err.reshape(len(err), *self.image_shape_)
         per = self.encoder_.per_column(err)
         if isinstance(X, pd.DataFrame):
-            return pd.DataFrame(per, index=X.index, columns=self.encoder_.columns_)
+            return pd.DataFrame(per, index=X.index, columns=self.encoder_.labels(X))
         return per
 
     # ------------------------------------------------------------ model files

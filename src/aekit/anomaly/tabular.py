@@ -10,6 +10,14 @@ Text and categorical columns are one-hot encoded by scikit-learn's
 column for the rest. A level never seen in ``fit`` goes to "other" when
 there is one and to all zeros otherwise, so scoring never crashes on new
 categories, and such a row reconstructs badly, which is what should happen.
+A missing text value (None, NaN, ``pd.NA``) is the level :data:`MISSING`, the
+same on every pandas version. Levels are matched by their text, so the
+category ``1`` and the category ``1.0`` are different levels.
+
+A column of numbers with some text in it (``"?"``, ``"n/a"``) is refused
+rather than read as one level per number: a value far outside the training
+range would then be just another unseen level. A column meant as codes
+(``"01"``, ``"02"``) is declared with the ``category`` dtype.
 
 One-hot is chosen for every categorical column (capping the width instead of
 learning embeddings keeps the model a plain dense autoencoder). The fitted
@@ -31,10 +39,15 @@ MAX_LEVELS = 32
 TABLE_SCALERS = ("robust", "standard", None)
 
 
+#: The level of a missing text value.
+MISSING = "<missing>"
+
 #: What ``pd.api.types.infer_dtype`` calls an object column of numbers only.
 NUMBER_KINDS = ("integer", "floating", "mixed-integer-float", "decimal", "boolean")
 #: ... and one of dates, times or durations.
 _TIME_KINDS = ("datetime64", "datetime", "date", "time", "timedelta64", "timedelta", "period")
+#: Python containers, which a one-hot level would only know by their text.
+_CONTAINERS = (list, tuple, dict, set, frozenset, np.ndarray)
 
 
 def _is_categorical(s: pd.Series) -> bool:
@@ -47,34 +60,56 @@ def _is_categorical(s: pd.Series) -> bool:
     return not (s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in NUMBER_KINDS)
 
 
-def check_columns(df: pd.DataFrame) -> None:
-    """Refuse DataFrame columns a table model cannot read: dates and times, or no values.
+def check_columns(df: pd.DataFrame, fitting: bool = True) -> None:
+    """Refuse DataFrame columns a table model cannot read.
 
     Parameters
     ----------
     df : DataFrame of shape (n_samples, n_features)
+    fitting : bool
+        Whether ``df`` is training data; only then is a column without any
+        value refused (a batch to score may well lack one column's values).
 
     Raises
     ------
     ValueError
         Naming the columns of dates, times, durations or periods (as a number
-        or a text level each would mean nothing to the model), and those that
-        hold no value at all.
+        or a text level each would mean nothing to the model), of complex
+        numbers, of lists or dicts, and (when fitting) those that hold no value at all.
     """
     # From the dtypes, and infer_dtype only for object columns: fast on wide numeric frames.
     types = pd.api.types
+    kinds = {
+        i: types.infer_dtype(df.iloc[:, i], skipna=True)
+        for i, t in enumerate(df.dtypes) if types.is_object_dtype(t)
+    }  # fmt: skip
     times = [
         df.columns[i] for i, t in enumerate(df.dtypes)
         if types.is_datetime64_any_dtype(t) or types.is_timedelta64_dtype(t)
-        or isinstance(t, pd.PeriodDtype)
-        or (types.is_object_dtype(t)
-            and types.infer_dtype(df.iloc[:, i], skipna=True) in _TIME_KINDS)
+        or isinstance(t, pd.PeriodDtype) or kinds.get(i) in _TIME_KINDS
     ]  # fmt: skip
+    complex_ = [
+        df.columns[i] for i, t in enumerate(df.dtypes)
+        if types.is_complex_dtype(t) or kinds.get(i) == "complex"
+    ]  # fmt: skip
+    if complex_:
+        raise ValueError(f"columns {complex_} hold complex numbers; a table model takes real ones")
+    nested = [
+        df.columns[i] for i, k in kinds.items()
+        if k == "mixed" and df.iloc[:, i].map(lambda v: isinstance(v, _CONTAINERS)).any()
+    ]  # fmt: skip
+    if nested:
+        raise ValueError(
+            f"columns {nested} hold lists, dicts or arrays; spread them into columns of "
+            "numbers or text first"
+        )
     if times:
         raise ValueError(
             f"columns {times} hold dates or times; turn them into numbers a model can compare "
             "(for example hour of day, day of week, seconds since an event) or drop them"
         )
+    if not fitting:
+        return
     empty = [c for c, gone in zip(df.columns, df.isna().all(axis=0).to_numpy()) if gone]
     if empty:
         raise ValueError(f"columns {empty} hold no values (all missing); drop them")
@@ -165,7 +200,34 @@ class TableEncoder:
 
     @staticmethod
     def _text(df: pd.DataFrame, i: int) -> pd.Series:
-        return df.iloc[:, i].astype(str)
+        # str() of each value, the same on every pandas version (astype(str)
+        # keeps NaN on pandas 3, spells it 'nan' or 'None' on pandas 2).
+        col = df.iloc[:, i].astype(object)
+        return col.map(str).where(col.notna(), MISSING).astype(object)
+
+    @staticmethod
+    def _check_not_numbers(df: pd.DataFrame, i: int) -> None:
+        """Refuse a text column that mostly holds numbers (a numeric column with a stray text)."""
+        col = df.iloc[:, i]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            return  # declared as codes
+        given = col.notna().to_numpy()
+        num = pd.to_numeric(col.astype(object), errors="coerce").notna().to_numpy()
+        if not given.any() or num.sum() <= 0.5 * given.sum():
+            return
+        name = df.columns[i]
+        if num.sum() == given.sum():
+            raise ValueError(
+                f"column {name!r} holds numbers written as text (e.g. {col[given].iloc[0]!r}): "
+                "convert it with pd.to_numeric, or give it the 'category' dtype to encode "
+                "each value as a level"
+            )
+        row = int(np.flatnonzero(given & ~num)[0])
+        raise ValueError(
+            f"column {name!r} holds numbers but also the text {col.iloc[row]!r} (at "
+            f"position {row}); make it numeric (pd.to_numeric(..., errors='coerce'), then impute), "
+            "or give it the 'category' dtype to encode each value as a level"
+        )
 
     # ---------------------------------------------------------------------- fit
     def fit(self, X) -> TableEncoder:
@@ -183,12 +245,15 @@ class TableEncoder:
         self.columns_ = [str(c) for c in df.columns]
         self.numeric_ = [i for i, k in enumerate(kinds) if not k]
         self.categorical_ = [i for i, k in enumerate(kinds) if k]
+        for i in self.categorical_:
+            self._check_not_numbers(df, i)
         block = self._numeric_block(df) if self.numeric_ else np.zeros((len(df), 0))
         self.offset_, self.scale_ = np.zeros(block.shape[1]), np.ones(block.shape[1])
         if self.numeric_ and self.scaler == "robust":
             rs = RobustScaler().fit(block)
             q25, q75 = np.percentile(block, [25, 75], axis=0)
-            std = block.std(axis=0)
+            with np.errstate(over="ignore"):  # an overflowing spread is refused below
+                std = block.std(axis=0)
             # A zero IQR (mostly-constant or binary column) would leave the column
             # unscaled; its standard deviation is the better yardstick then.
             self.offset_ = rs.center_
@@ -196,6 +261,13 @@ class TableEncoder:
         elif self.numeric_ and self.scaler == "standard":
             ss = StandardScaler().fit(block)
             self.offset_, self.scale_ = ss.mean_, ss.scale_
+        huge = ~(np.isfinite(self.offset_) & np.isfinite(self.scale_))
+        if huge.any():
+            bad = [self.columns_[i] for i, h in zip(self.numeric_, huge) if h]
+            raise ValueError(
+                f"numeric columns {bad} hold values too large to scale (their spread "
+                "overflows float64); rescale them (for example to other units or a log)"
+            )
         self.levels_, self.other_ = [], []
         for i in self.categorical_:
             counts = self._text(df, i).value_counts(sort=True)
@@ -218,6 +290,7 @@ class TableEncoder:
     def transform(self, X) -> np.ndarray:
         """Encode ``X`` (n, d) to ``(n, n_encoded)`` float32, in the order of ``groups_``."""
         df = self.as_frame(X)
+        check_columns(df, fitting=False)
         by_name = self.named_ and isinstance(X, pd.DataFrame)
         if by_name and [str(c) for c in df.columns] != self.columns_:
             names = {str(c): c for c in df.columns}
@@ -255,6 +328,13 @@ class TableEncoder:
     def fit_transform(self, X) -> np.ndarray:
         """:meth:`fit` then :meth:`transform`."""
         return self.fit(X).transform(X)
+
+    def labels(self, X: pd.DataFrame) -> pd.Index:
+        """``X``'s own column labels in the order :meth:`transform` encodes them."""
+        if not self.named_:
+            return X.columns
+        position = {str(c): j for j, c in enumerate(X.columns)}
+        return X.columns[[position[c] for c in self.columns_]]
 
     def per_column(self, E: np.ndarray) -> np.ndarray:
         """Sum encoded-column values ``(n, n_encoded)`` per input column -> ``(n, d)``."""

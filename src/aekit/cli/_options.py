@@ -304,7 +304,12 @@ def match_model(model: Any, data, args: argparse.Namespace):
                 say(args, f"note: {data.source}: columns not used by the model are left "
                     f"out: {', '.join(extra)}")
             return X
-        X = X.to_numpy(dtype=float)
+        # A detector fitted without string column names still encodes text
+        # columns itself: by position, as objects.
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+        numeric = all(is_numeric_dtype(t) or is_bool_dtype(t) for t in X.dtypes)
+        X = X.to_numpy(dtype=float if numeric or not accepts_text(model) else object)
     expected = getattr(model, "n_features_in_", None)
     shape = sample_shape(model)
     got = X.shape[1:]

@@ -40,7 +40,11 @@ def _read_frame(path: Path, options: ReadOptions, chunksize: int | None = None):
         # The header as written: pandas renames a repeated "a" to "a.1" without a word.
         raw = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
         _check_header(raw.iloc[0].tolist(), path)
-        return pd.read_csv(path, sep=sep, chunksize=chunksize, dtype=text)
+        # Only an empty cell is missing: "NA" (Namibia), "None" or "null" can be a
+        # text column's real value. In a numeric column such words are refused
+        # by _check_values as not numbers, which they are not.
+        return pd.read_csv(path, sep=sep, chunksize=chunksize, dtype=text,
+                           keep_default_na=False, na_values=[""])  # fmt: skip
     except (MissingDependencyError, DataError):
         raise
     except pd.errors.EmptyDataError:
@@ -68,6 +72,10 @@ def _read_parquet(path: Path, chunksize: int | None):
 
 #: A number written with thousands separators ("1,234.5", "12 000") ...
 THOUSANDS = r"[-+]?\d{1,3}([,'  ]\d{3})+([.,]\d+)?"
+#: Words that mean "no value" in a numeric column (pandas' default NA strings).
+NA_WORDS = frozenset({"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+                      "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None",
+                      "n/a", "nan", "null"})  # fmt: skip
 #: ... or with a decimal comma ("3,5"), which may also be a category ("1,2": sizes, answers).
 DECIMAL_COMMA = r"[-+]?\d+,\d+"
 
@@ -131,19 +139,23 @@ def _check_values(df, path: Path, options: ReadOptions, row_offset: int = 0) -> 
             )
         if text.mean() <= 0.5:
             i = int(np.flatnonzero(text | s.isna().to_numpy())[0])
-            what = "a missing value" if pd.isna(s.iloc[i]) else f"text {str(s.iloc[i])!r}"
+            v = s.iloc[i]
+            what = ("a missing value" if pd.isna(v) else
+                    f"a missing value ({v!r})" if str(v).strip() in NA_WORDS else
+                    f"text {str(v)!r}")  # fmt: skip
             raise DataError(
                 f"{path}: column {col!r} holds numbers but has {what} in data row "
                 f"{i + row_offset + 1}; expected a number"
             )
+        first = shown.iloc[0]
+        if _dates(s):
+            takes = "numbers and text" if options.allow_text else "numbers only"
+            raise DataError(
+                f"{path}: column {col!r} holds dates (e.g. {first!r}); this model takes "
+                f"{takes}: read the file as a series with --timestamp-column {col}, "
+                f"or leave the column out with --drop-columns {col}"
+            )
         if not options.allow_text:
-            first = shown.iloc[0]
-            if _dates(s):
-                raise DataError(
-                    f"{path}: column {col!r} holds dates (e.g. {first!r}); this model takes "
-                    f"numbers only: read the file as a series with --timestamp-column {col}, "
-                    f"or leave the column out with --drop-columns {col}"
-                )
             raise DataError(
                 f"{path}: column {col!r} holds text (e.g. {first!r}); this "
                 f"model takes numbers only: leave it out with --drop-columns {col}"
