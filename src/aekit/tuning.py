@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 
-from aekit._params import is_count
+from aekit._params import check_flag, is_count, is_real
 from aekit.estimators._data import resolve_architecture
 from aekit.estimators._settings import default_latent_dim
 from aekit.estimators.base import BaseAutoEncoder
@@ -48,7 +48,9 @@ def _import_optuna():
     return optuna
 
 
-def default_space(trial, estimator: BaseAutoEncoder, X: np.ndarray) -> dict:
+def default_space(
+    trial, estimator: BaseAutoEncoder, X: np.ndarray, fixed: Collection[str] = ()
+) -> dict:
     """The search space used when ``tune`` is given none.
 
     Searched: network depth and width (``hidden``), learning rate, batch
@@ -57,7 +59,8 @@ def default_space(trial, estimator: BaseAutoEncoder, X: np.ndarray) -> dict:
     ``latent_dim`` is kept: the reconstruction error always prefers a larger
     code, so searching it only makes sense within bounds the user chooses.
     Any of the others that the estimator sets away from its class default is
-    kept too (``AutoEncoder(hidden=(8,))`` searches everything but ``hidden``).
+    kept too (``AutoEncoder(hidden=(8,))`` searches everything but ``hidden``),
+    and so is every one named in ``fixed``, whatever its value.
 
     Parameters
     ----------
@@ -66,6 +69,9 @@ def default_space(trial, estimator: BaseAutoEncoder, X: np.ndarray) -> dict:
         The estimator being tuned (its architecture decides the ``hidden`` rule).
     X : ndarray of shape (n_samples, ...)
         Training data, for the input size.
+    fixed : collection of str, default=()
+        Parameters kept at the estimator's values even where they equal the
+        class default (a value the user chose, such as ``noise=0``).
 
     Returns
     -------
@@ -98,7 +104,10 @@ def default_space(trial, estimator: BaseAutoEncoder, X: np.ndarray) -> dict:
     # every trial draws the same sequence and the sampler stays reproducible).
     defaults = type(estimator)().get_params()
     mine = estimator.get_params()
-    return {k: v for k, v in params.items() if k == "latent_dim" or _same(mine[k], defaults[k])}
+    return {
+        k: v for k, v in params.items()
+        if k == "latent_dim" or (k not in fixed and _same(mine[k], defaults[k]))
+    }  # fmt: skip
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -126,11 +135,24 @@ def _suggest(trial, name: str, dist) -> Any:
     )
 
 
-def _space_fn(space, estimator: BaseAutoEncoder, X: np.ndarray) -> SpaceCallable:
+def _space_fn(
+    space, estimator: BaseAutoEncoder, X: np.ndarray, fixed: Collection[str]
+) -> SpaceCallable:
     if space is None:
-        return lambda trial: default_space(trial, estimator, X)
+        return lambda trial: default_space(trial, estimator, X, fixed)
+    if fixed:
+        raise ValueError("fixed applies to the default space; leave those names out of space")
     if callable(space):
-        return space
+        def drawn(trial) -> dict:
+            params = space(trial)
+            if not isinstance(params, Mapping):
+                raise TypeError(
+                    "a space callable must return a dict of estimator parameters, got "
+                    f"{type(params).__name__}"
+                )
+            return params
+
+        return drawn
     if isinstance(space, Mapping):
         return lambda trial: {name: _suggest(trial, name, dist) for name, dist in space.items()}
     raise ValueError(
@@ -173,6 +195,7 @@ def tune(
     random_state=None,
     refit: bool = True,
     show_progress_bar: bool = False,
+    fixed: Collection[str] = (),
 ) -> tuple[BaseAutoEncoder, Any]:
     """Search an estimator's hyperparameters with Optuna.
 
@@ -225,6 +248,10 @@ def tune(
         Refit the best parameters on all of ``X`` (else return the best
         trial's estimator, fitted on the training part).
     show_progress_bar : bool, default=False
+    fixed : collection of str, default=()
+        Parameters the default space leaves at the estimator's values even
+        where they equal the class default (see :func:`default_space`); the
+        command line passes the model options given on it.
 
     Returns
     -------
@@ -256,13 +283,13 @@ def tune(
         raise ValueError(
             f"estimator must be an aekit AutoEncoder or VAE, got {type(estimator).__name__}"
         )
-    if not 0 < validation_fraction < 1:
-        raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction}")
+    if not (is_real(validation_fraction) and 0 < validation_fraction < 1):
+        raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction!r}")
     if n_trials is None and timeout is None:
         raise ValueError("give n_trials or timeout (or both); otherwise the search never ends")
     if n_trials is not None and not is_count(n_trials):
         raise ValueError(f"n_trials must be an integer >= 1 or None, got {n_trials!r}")
-    if timeout is not None and not timeout > 0:
+    if timeout is not None and not (is_real(timeout) and timeout > 0):
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     seed = (
         None if random_state is None else int(check_random_state(random_state).randint(2**31 - 1))
@@ -288,7 +315,13 @@ def tune(
             + (f" (and leaves {len(X) - len(X_va) - len(X_tr)} out as a gap)" if gap else "")
             + f", which leaves {len(X_tr)} to train on; it needs at least {MIN_TRAIN_ROWS}"
         )
-    suggest = _space_fn(space, template, np.asarray(X_tr))
+    refit = check_flag("refit", refit)
+    fixed = [fixed] if isinstance(fixed, str) else list(fixed)
+    unknown = sorted(set(fixed) - set(template.get_params()))
+    if unknown:
+        raise ValueError(f"fixed names parameters {type(template).__name__} does not have: "
+                         f"{unknown}")  # fmt: skip
+    suggest = _space_fn(space, template, np.asarray(X_tr), fixed)
     kept: dict[str, Any] = {"value": math.inf, "estimator": None}
 
     def objective(trial) -> float:

@@ -306,6 +306,18 @@ def test_tune_timeout_alone_is_not_capped_by_the_default_trial_count(
     assert seen["n_trials"] == n_trials and seen["gap"] is None  # table rows: a random split
 
 
+@pytest.mark.parametrize("options, fixed", [
+    ((), []), (("--lr", "0.001", "--noise", "0"), ["lr", "noise"]),
+    (("--model", "dae", "--batch-size", "64"), ["batch_size", "noise"]),
+])  # fmt: skip
+def test_tune_keeps_the_options_given_even_at_their_defaults(
+    aekit, files, tmp_path, monkeypatch, options, fixed
+):
+    seen = _tune_arguments(aekit, monkeypatch, files["csv"], "-o", tmp_path / "m.aekit",
+                           "--drop-columns", "id,label", *options)  # fmt: skip
+    assert seen["fixed"] == fixed
+
+
 def test_tune_on_series_windows_holds_out_the_last_ones_past_a_gap(
     aekit, files, tmp_path, monkeypatch
 ):

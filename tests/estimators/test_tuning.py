@@ -46,6 +46,19 @@ def test_parameters_the_user_set_are_kept(X):
     assert best.hidden == (8,) and best.lr == 0.05 and best.noise == 0.5
 
 
+def test_fixed_parameters_are_kept_at_the_class_default_too(X):
+    # lr=1e-3 and noise=0 are AutoEncoder's defaults: without `fixed` they are searched.
+    template = AutoEncoder(latent_dim=4, lr=1e-3, noise=0.0, **FAST)
+    _, study = aekit.tune(template, X, n_trials=2, random_state=0, fixed=["lr", "noise"])
+    for t in study.trials:
+        assert not {"lr", "noise"} & set(t.user_attrs["params"])
+        assert {"batch_size", "dropout"} <= set(t.user_attrs["params"])
+    with pytest.raises(ValueError, match=r"does not have: \['speed'\]"):
+        aekit.tune(template, X, n_trials=1, fixed=["speed"])
+    with pytest.raises(ValueError, match="fixed applies to the default space"):
+        aekit.tune(template, X, n_trials=1, fixed=["lr"], space={"lr": [0.01]})
+
+
 def test_open_latent_dim_is_searched(X):
     _, study = aekit.tune(VAE(**FAST), X, n_trials=2, random_state=0)
     assert all("latent_dim" in t.user_attrs["params"] for t in study.trials)
@@ -136,6 +149,14 @@ def test_bad_arguments(X):
         aekit.tune(AutoEncoder(), X, n_trials=None)
     with pytest.raises(ValueError, match="timeout must be a positive"):
         aekit.tune(AutoEncoder(), X, timeout=0)
+    with pytest.raises(ValueError, match="timeout must be a positive"):
+        aekit.tune(AutoEncoder(), X, timeout="60")
+    with pytest.raises(ValueError, match="validation_fraction must be in"):
+        aekit.tune(AutoEncoder(), X, validation_fraction="0.2")
+    with pytest.raises(ValueError, match="refit must be True or False"):
+        aekit.tune(AutoEncoder(), X, refit="no")
+    with pytest.raises(TypeError, match="must return a dict of estimator parameters"):
+        aekit.tune(AutoEncoder(**FAST), X, n_trials=1, space=lambda trial: [("lr", 0.01)])
     with pytest.raises(ValueError, match="gap must be None or an integer >= 0, got -1"):
         aekit.tune(AutoEncoder(), X, gap=-1)
     with pytest.raises(ValueError, match=r"holds out 2 of the 10 rows to compare trials \(and "

@@ -42,6 +42,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_data_options(parser)
 
 
+def given_options(args: argparse.Namespace) -> list[str]:
+    """The searched parameters set on the command line: kept even at their defaults."""
+    from aekit.cli.commands.fit import VARIANT_DEFAULTS
+
+    given = [p for p in ("hidden", "batch_size", "lr", "noise") if getattr(args, p) is not None]
+    if args.model in VARIANT_DEFAULTS:  # --model dae sets the noise
+        given.append(VARIANT_DEFAULTS[args.model][0])
+    return sorted(set(given))
+
+
 def run(args: argparse.Namespace) -> int:
     from aekit.cli._errors import CLIError
     from aekit.cli._options import read_options, say
@@ -73,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
         # --timeout alone bounds the search by time, not by the default count.
         n_trials = args.n_trials or (None if args.timeout else N_TRIALS)
         best, study = tune(template, X, y, n_trials=n_trials, timeout=args.timeout, gap=gap,
-                           random_state=args.seed, show_progress_bar=bar)  # fmt: skip
+                           random_state=args.seed, show_progress_bar=bar,
+                           fixed=given_options(args))  # fmt: skip
     except RuntimeError as e:
         if str(e).startswith("no trial completed"):  # the budget, not a bug
             raise CLIError(str(e)) from None
