@@ -238,6 +238,8 @@ def test_sample_from_a_conditional_vae(aekit, models, tmp_path):
         "sample_00000_dark.png", "sample_00001_light.png"]  # fmt: skip
     assert aekit("-q", "sample", models["cvae"], "-n", "2", "-o", tmp_path / "S.NPY").code == 0
     assert np.load(tmp_path / "S.NPY").shape == (2, 10, 12)
+    r = aekit("sample", models["cvae"], "-n", "3", "-o", tmp_path / "s3.npy")
+    assert "their classes are, row by row, dark, light, ..." in r.err
     # tune, like fit, needs the classes for --conditional
     r = aekit("tune", tmp_path / "S.NPY", "--model", "vae", "--conditional", "-o",
               tmp_path / "t.aekit")  # fmt: skip
@@ -267,6 +269,14 @@ def test_report_command_writes_a_self_contained_file(aekit, models, files, tmp_p
     for title in ("Training", "Reconstructions", "Latent map", "Comparison with PCA"):
         assert f">{title}</h2>" in html
     assert "http://" not in html and "https://" not in html and "<script" not in html
+
+
+@pytest.mark.parametrize("option", [("--max-rows", "10"), ("--image-shape", "2x2")])
+def test_series_report_refuses_row_and_image_options(aekit, models, files, tmp_path, option):
+    r = aekit("report", models["series"], files["series"], "--timestamp-column", "timestamp",
+              "-o", tmp_path / "r.html", *option)  # fmt: skip
+    assert r.code == 2 and f"{option[0]} do not apply to a series detector" in r.err
+    assert not (tmp_path / "r.html").exists()
 
 
 def test_tune_saves_the_best_model(aekit, files, tmp_path):

@@ -9,6 +9,8 @@ from aekit.cli._options import add_data_options, image_size, positive_int
 NAME = "report"
 ORDER = 80
 HELP = "write an HTML report of a model on data"
+#: Rows a report draws at most, when --max-rows is not given.
+MAX_ROWS = 5000
 DESCRIPTION = """Write one self-contained HTML file (figures embedded, no network needed) about
 MODEL on DATA: data summary, loss curves, reconstructions, latent map, the
 comparison with PCA (reduction) or IsolationForest (anomalies), score histogram
@@ -32,18 +34,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="draw table rows as images of this shape (e.g. 8x8 digits)")
     parser.add_argument("--latent-map", choices=("pca", "tsne"), default="pca",
                         help="how codes of more than 2 dimensions are drawn (default: pca)")
-    parser.add_argument("--max-rows", type=positive_int, default=5000,
-                        help="rows drawn at random from larger data (default: 5000)")
+    parser.add_argument("--max-rows", type=positive_int, metavar="N",
+                        help=f"rows drawn at random from larger data (default: {MAX_ROWS}; "
+                        "a series detector reports every step)")  # fmt: skip
     add_data_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    from aekit.cli._errors import CLIError
     from aekit.cli._options import load_model, read_for_model, say
     from aekit.cli.commands._shared import autoencoder_input
     from aekit.report import make_report
     from aekit.report.summary import takes_windows
 
     model = load_model(args.model, args.device)
+    if type(model).__name__ == "TimeSeriesDetector":
+        unused = [o for o, v in (("--max-rows", args.max_rows), ("--image-shape",
+                  args.image_shape)) if v is not None]  # fmt: skip
+        if unused:
+            raise CLIError(f"{' and '.join(unused)} do not apply to a series detector's report, "
+                           "which draws every step of the series", 2)  # fmt: skip
     if takes_windows(model):
         X, _, _ = autoencoder_input(args, model)
         data_y, index = None, None
@@ -65,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     path = make_report(
         model, X, data_y, args.output, title=args.title, X_train=X_train,
         timestamps=index if type(model).__name__ == "TimeSeriesDetector" else None,
-        image_shape=args.image_shape, latent_map=args.latent_map, max_rows=args.max_rows,
+        image_shape=args.image_shape, latent_map=args.latent_map,
+        max_rows=args.max_rows or MAX_ROWS,
         source=args.data, random_state=args.seed,
     )  # fmt: skip
     say(args, f"wrote {path}")

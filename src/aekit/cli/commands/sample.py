@@ -91,6 +91,11 @@ def run(args: argparse.Namespace) -> int:
     elif out is not None and out.lower().endswith(".npy"):
         with replaced_on_success(out) as tmp, open(tmp, "wb") as f:
             np.save(f, draws)  # a handle: np.save adds ".npy" to other names
+        if y is not None:
+            drawn = ", ".join(map(str, y[: len(model.classes_)]))
+            say(args, f"note: {out} holds the samples only; their classes are, row by row, "
+                f"{drawn}{', ...' if len(y) > len(model.classes_) else ''} (write .csv or "
+                ".parquet to keep a class column)")
     else:
         import pandas as pd
 
