@@ -144,7 +144,11 @@ def image_grid(
 
 
 def reconstruction_profiles(
-    X: np.ndarray, X_hat: np.ndarray, feature_names: Sequence[str] | None = None, n: int = 4
+    X: np.ndarray,
+    X_hat: np.ndarray,
+    feature_names: Sequence[str] | None = None,
+    n: int = 4,
+    row_numbers: Sequence[int] | None = None,
 ) -> Figure:
     """Original and reconstructed values of a few table rows, feature by feature.
 
@@ -154,6 +158,9 @@ def reconstruction_profiles(
     feature_names : list of str, optional
     n : int
         Rows shown.
+    row_numbers : sequence of int of length n_rows, optional
+        The rows' numbers in the user's data (when ``X`` is a sample of it), used
+        as the subplots' labels; by default their positions in ``X``.
     """
     n = min(n, len(X))
     fig = Figure(figsize=(7.0, 1.6 * n + 0.4))
@@ -162,7 +169,7 @@ def reconstruction_profiles(
     for i, ax in enumerate(axes):
         ax.plot(idx, X[i], "o-", ms=3, lw=1, color=NORMAL, label="original")
         ax.plot(idx, X_hat[i], "s--", ms=3, lw=1, color=FLAG, label="reconstruction")
-        ax.set_ylabel(f"row {i}", fontsize=8)
+        ax.set_ylabel(f"row {i if row_numbers is None else int(row_numbers[i])}", fontsize=8)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, loc="upper right")
     if feature_names is not None and len(feature_names) <= 30:
@@ -198,7 +205,11 @@ def latent_map(Z2: np.ndarray, labels: np.ndarray | None = None, title: str = ""
             ax.scatter(Z2[missing, 0], Z2[missing, 1], s=6, alpha=0.5, color="#bbbbbb",
                        label="no label")  # fmt: skip
         Zk, known = Z2[~missing], labels[~missing]
-        classes, counts = np.unique(known, return_counts=True)
+        try:
+            classes, counts = np.unique(known, return_counts=True)
+        except TypeError:  # values of several types (text and numbers) cannot be sorted
+            known = known.astype(str)
+            classes, counts = np.unique(known, return_counts=True)
         if known.dtype.kind in "fc" and len(classes) > 20:
             sc = ax.scatter(Zk[:, 0], Zk[:, 1], s=6, c=known, cmap="viridis", alpha=0.7)
             fig.colorbar(sc, ax=ax)
@@ -215,7 +226,10 @@ def latent_map(Z2: np.ndarray, labels: np.ndarray | None = None, title: str = ""
             if rest.any():
                 ax.scatter(Zk[rest, 0], Zk[rest, 1], s=6, alpha=0.5, color="#666666",
                            label=f"other ({len(classes) - len(named)} classes)")  # fmt: skip
-            ax.legend(fontsize=7, markerscale=2, loc="best", ncol=2 if len(named) > 10 else 1)
+            # Given explicitly: matplotlib leaves out of a legend the artists whose
+            # label starts with "_", and "_other" is a class name like any other.
+            ax.legend(ax.collections, [c.get_label() for c in ax.collections], fontsize=7,
+                      markerscale=2, loc="best", ncol=2 if len(named) > 10 else 1)  # fmt: skip
     ax.set_title(_plain(title), fontsize=10)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -238,9 +252,15 @@ def bars(values: Mapping[str, float], ylabel: str, title: str = "") -> Figure:
 
 
 def score_histogram(
-    scores: np.ndarray, threshold: float | None = None, y: np.ndarray | None = None
+    scores: np.ndarray,
+    threshold: float | None = None,
+    y: np.ndarray | None = None,
+    unit: str = "rows",
 ) -> Figure:
     """Histogram of anomaly scores (higher = more anomalous) with the threshold.
+
+    Scores that are not finite (an error that overflowed to +inf) have no
+    place on the axis: their count is written under it.
 
     Parameters
     ----------
@@ -249,27 +269,35 @@ def score_histogram(
         Drawn as a vertical line.
     y : ndarray of shape (n,), optional
         1 = anomaly, 0 = normal: the two groups get separate histograms.
+    unit : str
+        What is counted, plural ("rows", "steps").
     """
     fig = Figure(figsize=(6.4, 3.4))
     ax = fig.add_subplot()
     scores = np.asarray(scores, dtype=float)
-    finite = scores[np.isfinite(scores)]
+    ok = np.isfinite(scores)
+    finite = scores[ok]
     lo, hi = float(finite.min()), float(finite.max())
     # Anomalies can score orders of magnitude above normal rows: log bins keep both visible.
     log_x = lo > 0 and hi / lo > 100
     bins = np.geomspace(lo, hi, 51) if log_x else np.histogram_bin_edges(finite, bins=50)
     if y is None:
-        ax.hist(scores, bins=bins, color=NORMAL, alpha=0.8, label="all rows")
+        ax.hist(finite, bins=bins, color=NORMAL, alpha=0.8, label=f"all {unit}")
     else:
         y = np.asarray(y).astype(bool)
-        ax.hist(scores[~y], bins=bins, color=NORMAL, alpha=0.6, label="normal")
-        ax.hist(scores[y], bins=bins, color=ANOMALY, alpha=0.6, label="anomaly")
+        ax.hist(scores[ok & ~y], bins=bins, color=NORMAL, alpha=0.6, label="normal")
+        ax.hist(scores[ok & y], bins=bins, color=ANOMALY, alpha=0.6, label="anomaly")
     if threshold is not None:
         ax.axvline(threshold, color="black", ls="--", lw=1.5, label=f"threshold {threshold:.4g}")
     if log_x:
         ax.set_xscale("log")
-    ax.set_xlabel("anomaly score" + (" (log scale)" if log_x else ""))
-    ax.set_ylabel("rows")
+    off = {"+inf": np.isposinf(scores).sum(), "-inf": np.isneginf(scores).sum(),
+           "NaN": np.isnan(scores).sum()}  # fmt: skip
+    note = "; ".join(f"{n} {unit[:-1] if n == 1 else unit} scoring {what}"
+                     for what, n in off.items() if n)  # fmt: skip
+    label = "anomaly score" + (" (log scale)" if log_x else "")
+    ax.set_xlabel(label + (f"\n{note}, beyond the axis" if note else ""))
+    ax.set_ylabel(unit)
     ax.set_yscale("log")
     ax.legend(fontsize=8)
     return fig
@@ -309,6 +337,17 @@ def roc_pr_curves(y: np.ndarray, scores: Mapping[str, np.ndarray]) -> Figure:
     return fig
 
 
+def _run_end(t: np.ndarray, stop: int):
+    """Where a run of steps ending before step ``stop`` ends on the time axis ``t`` ``(T,)``.
+
+    A run that includes the last step ends one step (the last spacing) after
+    it: ending at ``t[-1]`` would draw a run of the last step alone with no width.
+    """
+    if stop < len(t):
+        return t[stop]
+    return t[-1] + (t[-1] - t[-2]) if len(t) > 1 else t[-1]
+
+
 def series_scores(
     t: np.ndarray,
     values: np.ndarray,
@@ -343,11 +382,11 @@ def series_scores(
         ax_v.plot(t, v[:, c], lw=0.8)
     for s, e in runs(flags):
         for ax in (ax_v, ax_s):
-            ax.axvspan(t[s], t[min(e, len(t) - 1)], color=FLAG, alpha=0.3, lw=0)
+            ax.axvspan(t[s], _run_end(t, e), color=FLAG, alpha=0.3, lw=0)
     if y is not None:
         lo = np.nanmin(v)
         for s, e in runs(y):
-            ax_v.plot([t[s], t[min(e, len(t) - 1)]], [lo, lo], color=ANOMALY, lw=5,
+            ax_v.plot([t[s], _run_end(t, e)], [lo, lo], color=ANOMALY, lw=5,
                       solid_capstyle="butt")  # fmt: skip
     ax_s.plot(t, scores, color="black", lw=0.8)
     if np.ndim(threshold) == 1:

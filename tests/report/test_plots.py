@@ -86,3 +86,44 @@ def test_long_feature_names_are_cut_on_the_axis():
     ticks = [t.get_text() for t in fig.axes[-1].get_xticklabels()]
     assert ticks[0] == "short" and ticks[2] == r"\$cost"
     assert len(ticks[1]) == plots.TICK_CHARS and ticks[1].endswith("…")
+
+
+@pytest.mark.parametrize("t", [np.arange(20), pd.date_range("2024-01-01", periods=20, freq="h")])
+def test_a_run_that_ends_with_the_series_is_drawn_with_a_width(t):
+    t = np.asarray(t)
+    last = np.r_[np.zeros(19), 1].astype(int)  # only the latest step is flagged and known
+    fig = plots.series_scores(t, np.sin(np.arange(20)), np.r_[np.zeros(19), 9.0], last, 5.0, last)
+    ax_v, ax_s = fig.axes[:2]
+    assert all(p.get_width() > 0 for p in (*ax_v.patches, *ax_s.patches))
+    assert len(ax_s.patches) == 1
+    bar = [ln for ln in ax_v.get_lines() if ln.get_linewidth() == 5][0]
+    assert bar.get_xdata()[0] == t[-1] and bar.get_xdata()[1] > t[-1]
+
+
+def test_latent_map_legend_keeps_underscore_names_and_mixed_types():
+    Z = np.random.default_rng(0).normal(size=(8, 2))
+    fig = plots.latent_map(Z, np.array(["_odd", "_odd", "b", "b"] * 2))
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["_odd", "b"]
+    mixed = np.array(["a", 1, 2.5, None] * 2, dtype=object)  # e.g. a Parquet object column
+    fig = plots.latent_map(Z, mixed)
+    names = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert names == ["no label", "1", "2.5", "a"]
+
+
+def test_profiles_are_labelled_with_the_given_row_numbers():
+    X = np.random.default_rng(0).random((3, 4))
+    fig = plots.reconstruction_profiles(X, X, row_numbers=[5, 9, 12])
+    assert [ax.get_ylabel() for ax in fig.axes] == ["row 5", "row 9", "row 12"]
+    assert fig.axes[0].get_ylabel() != plots.reconstruction_profiles(X, X).axes[0].get_ylabel()
+
+
+def test_histogram_counts_scores_beyond_the_axis():
+    scores = np.r_[np.arange(10.0), np.inf, np.inf]
+    y = np.r_[np.zeros(10), 1, 1].astype(int)
+    for fig in (plots.score_histogram(scores, 5.0), plots.score_histogram(scores, 5.0, y)):
+        ax = fig.axes[0]
+        assert "2 rows scoring +inf, beyond the axis" in ax.get_xlabel()
+        assert sum(p.get_height() for p in ax.patches) == 10
+    ax = plots.score_histogram(np.r_[np.arange(5.0), np.inf], unit="steps").axes[0]
+    assert ax.get_ylabel() == "steps" and "1 step scoring +inf" in ax.get_xlabel()
+    assert "\n" not in plots.score_histogram(np.arange(5.0)).axes[0].get_xlabel()

@@ -18,19 +18,38 @@ LATENT_METHODS = ("pca", "tsne")
 
 
 def _kind(est: Any) -> str:
-    """'series', 'detector' or 'autoencoder', from the estimator's class."""
+    """'series', 'detector' or 'autoencoder', from the estimator's class; it must be fitted."""
+    from sklearn.utils.validation import check_is_fitted
+
     from aekit.anomaly import AnomalyDetector, TimeSeriesDetector
+    from aekit.estimators.base import BaseAutoEncoder
 
     if isinstance(est, TimeSeriesDetector):
-        return "series"
-    if isinstance(est, AnomalyDetector):
-        return "detector"
-    if hasattr(est, "module_") and hasattr(est, "reconstruct"):
-        return "autoencoder"
-    raise TypeError(
-        f"a report needs a fitted aekit AutoEncoder, VAE, AnomalyDetector or "
-        f"TimeSeriesDetector, got {type(est).__name__}"
-    )
+        kind = "series"
+    elif isinstance(est, AnomalyDetector):
+        kind = "detector"
+    elif isinstance(est, BaseAutoEncoder) or (hasattr(est, "module_")
+                                              and hasattr(est, "reconstruct")):  # fmt: skip
+        kind = "autoencoder"
+    else:
+        raise TypeError(
+            f"a report needs a fitted aekit AutoEncoder, VAE, AnomalyDetector or "
+            f"TimeSeriesDetector, got {type(est).__name__}"
+        )
+    check_is_fitted(est, msg=f"This {type(est).__name__} is not fitted yet: call fit before "
+                             "making its report.")  # fmt: skip
+    return kind
+
+
+def _check_options(max_rows: Any, random_state: Any) -> None:
+    """Refuse a ``max_rows`` below 1 or not whole, a seed neither a whole number >= 0 nor None."""
+    from aekit._params import is_count
+
+    if not is_count(max_rows):
+        raise ValueError(f"max_rows must be a whole number >= 1, got {max_rows!r}")
+    if random_state is not None and not is_count(random_state, low=0):
+        raise ValueError(f"random_state must be a whole number >= 0 or None, got "
+                         f"{random_state!r}")  # fmt: skip
 
 
 def _check_lengths(X: Any, **per_row: Any) -> None:
@@ -79,7 +98,7 @@ class Report:
         max_rows: int = 5000,
         source: str | None = None,
         heading: str | None = None,
-        random_state: int = 0,
+        random_state: int | None = 0,
     ) -> Report:
         """Add the sections that fit ``estimator``'s task, computed on ``X``.
 
@@ -94,7 +113,9 @@ class Report:
             0/1 anomaly labels (ROC and precision-recall curves).
         X_train : array-like, optional
             The training data: the baselines (PCA, IsolationForest) are fitted on
-            it; without it they are fitted on ``X``, which the report states.
+            it; without it they are fitted on ``X``, which the report states. It
+            must have ``X``'s columns (a DataFrame, in any order) or its width
+            (an array, read in ``X``'s column order).
         timestamps : array-like of shape (T,), optional
             Time axis of a series.
         image_shape : tuple of int, optional
@@ -102,22 +123,34 @@ class Report:
         latent_map : {'pca', 'tsne'}
             How codes of more than two dimensions are mapped to the plane.
         max_rows : int
-            Rows drawn at random (fixed seed) when ``X`` has more.
+            Rows drawn at random (fixed seed) when ``X`` has more; at least 1.
         source : str, optional
             Where the data came from, shown in the data summary.
         heading : str, optional
             Title of the data section.
-        random_state : int
+        random_state : int or None
+            Seed of the row draw, t-SNE and the baselines; None draws differently
+            each time.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If the estimator is not fitted.
+        ValueError
+            For a bad option, labels of the wrong length, or an ``X_train``
+            whose columns differ from ``X``'s.
         """
         if latent_map not in LATENT_METHODS:
             raise ValueError(f"latent_map must be one of {LATENT_METHODS}, got {latent_map!r}")
+        _check_options(max_rows, random_state)
         _check_lengths(X, y=y, timestamps=timestamps)
         kind = _kind(estimator)
-        doc, seed = self.document, int(random_state)
+        X_train = common.conform_train(X, X_train, estimator, series=kind == "series")
+        doc, seed = self.document, None if random_state is None else int(random_state)
         if kind == "series":
             yb = common.binary_labels(y)
             common.data_section(doc, X, y, heading or "Data: the series", source)
@@ -150,7 +183,8 @@ class Report:
             doc.sections[-1].note("This VAE is conditional: pass the labels y to see its "
                                   "reconstructions and latent map.")
         else:
-            err = reduction.reconstruction_section(doc, estimator, X, y, image_shape, names)
+            err = reduction.reconstruction_section(doc, estimator, X, y, image_shape, names,
+                                                   rows=idx)  # fmt: skip
             reduction.latent_section(doc, estimator, X, y, latent_map, seed)
             values = reduction.pca_section(doc, estimator, X, X_train, err, seed)
             self.metrics.update(values)
@@ -167,12 +201,33 @@ class Report:
         return self.document.render()
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the report; parent folders are created. Returns the path."""
-        path = Path(path)
+        """Write the report; parent folders are created. Returns the path.
+
+        The file is written beside ``path`` and then moved onto it, so a write
+        that fails half-way leaves an earlier report at ``path`` as it was.
+        """
+        from aekit.io.archive import temp_beside
+
+        path = _check_output(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.to_html(), encoding="utf-8")
+        html = self.to_html()
+        tmp = temp_beside(path, ".tmp")
+        try:
+            tmp.write_text(html, encoding="utf-8")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
         logger.info("wrote report %s", path)
         return path
+
+
+def _check_output(path: str | os.PathLike) -> Path:
+    """``path`` as a Path; refused when it is a folder (checked before any work)."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder: give the report's file name, such as "
+                                f"{path / 'report.html'}")  # fmt: skip
+    return path
 
 
 def make_report(
@@ -209,6 +264,12 @@ def make_report(
     -------
     pathlib.Path
         The written file.
+
+    Raises
+    ------
+    IsADirectoryError
+        If ``path`` is a folder (checked before the report is computed).
     """
     title = title or f"aekit report: {type(estimator).__name__}"
+    _check_output(path)
     return Report(title).add_estimator(estimator, X, y, **options).save(path)

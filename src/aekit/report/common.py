@@ -47,7 +47,9 @@ def numeric_matrix(X: Any, reference: Any = None) -> np.ndarray:
     ----------
     X : ndarray or DataFrame
     reference : DataFrame, optional
-        The baseline's training table: ``X``'s one-hot columns are aligned to it.
+        The baseline's training table, with ``X``'s columns (see
+        :func:`conform_train`): ``X``'s one-hot columns are aligned to it. A
+        category that only one of the two has is the only column filled with 0.
     """
     if hasattr(X, "columns"):
         import pandas as pd
@@ -61,8 +63,114 @@ def numeric_matrix(X: Any, reference: Any = None) -> np.ndarray:
     return X.reshape(len(X), -1)
 
 
-def subsample(n: int, max_rows: int, random_state: int) -> np.ndarray:
-    """Sorted indices of at most ``max_rows`` of ``n`` rows, drawn with a fixed seed."""
+def _listed(names: list) -> str:
+    shown = ", ".join(repr(n) for n in names[:10])
+    return shown + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+
+
+def _same_columns(X: Any, X_train: Any) -> Any:
+    """``X_train`` (a DataFrame) with ``X``'s columns in ``X``'s order, each read the same way."""
+    missing = [c for c in X.columns if c not in X_train.columns]
+    extra = [c for c in X_train.columns if c not in X.columns]
+    if missing or extra:
+        parts = ([f"missing from X_train: {_listed(missing)}"] if missing else []) + (
+            [f"not in X: {_listed(extra)}"] if extra else [])  # fmt: skip
+        raise ValueError(
+            f"X_train's columns differ from X's ({'; '.join(parts)}); the baselines are "
+            "fitted on X_train and scored on X, so both need the same columns"
+        )
+    X_train = X_train[list(X.columns)]
+    # Text columns are one-hot encoded, numbers kept: a column read as text in one
+    # table and as numbers in the other would be dropped from the comparison.
+    text = ["object", "string", "category"]
+    kinds = set(X.select_dtypes(include=text).columns) ^ set(
+        X_train.select_dtypes(include=text).columns)  # fmt: skip
+    if kinds:
+        raise ValueError(
+            f"column(s) {_listed([c for c in X.columns if c in kinds])} hold text in one of X "
+            "and X_train and numbers in the other; they must hold the same kind of values"
+        )
+    return X_train
+
+
+def conform_train(X: Any, X_train: Any, est: Any = None, series: bool = False) -> Any:
+    """Check the training data of the baselines against ``X`` and lay it out like ``X``.
+
+    Parameters
+    ----------
+    X : ndarray or DataFrame
+        The data the report is about, ``(n, ...)``, or a series ``(T,)`` / ``(T, C)``.
+    X_train : ndarray, DataFrame or None
+    est : fitted estimator, optional
+        Its ``feature_names_in_`` name the columns when ``X`` is an array and
+        ``X_train`` a DataFrame.
+    series : bool
+        ``X`` and ``X_train`` are series: only their channels must match.
+
+    Returns
+    -------
+    ndarray, DataFrame or None
+        A DataFrame with ``X``'s columns (in ``X``'s order) when ``X`` is one,
+        else an array whose rows have the shape of ``X``'s; None for None.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing or extra (named), the widths differ, or
+        ``X_train`` has no rows: the baselines would otherwise be fitted on
+        different features than they are scored on.
+    """
+    if X_train is None:
+        return None
+    import pandas as pd
+
+    if len(X_train) == 0:
+        raise ValueError("X_train has no rows: give the training data, or None")
+    if hasattr(X, "columns"):
+        if not hasattr(X_train, "columns"):
+            arr = np.asarray(X_train)
+            arr = arr[:, None] if series and arr.ndim == 1 else arr
+            if arr.ndim != 2 or arr.shape[1] != X.shape[1]:
+                raise ValueError(
+                    f"X_train has shape {arr.shape} but X is a table of {X.shape[1]} columns; "
+                    f"give X_train as a DataFrame with X's columns or as an array of "
+                    f"{X.shape[1]} columns in X's order"
+                )
+            X_train = pd.DataFrame(arr, columns=X.columns).infer_objects()
+        return _same_columns(X, X_train)
+    if hasattr(X_train, "columns"):
+        names = getattr(est, "feature_names_in_", None)
+        if names is not None:
+            names = [str(n) for n in names]
+            X_train = X_train.rename(columns=str)
+            missing = [n for n in names if n not in X_train.columns]
+            extra = [c for c in X_train.columns if c not in names]
+            if missing or extra:
+                raise ValueError(
+                    f"X_train's columns differ from those the model was fitted on (missing "
+                    f"from X_train: {_listed(missing) or 'none'}; not in the model: "
+                    f"{_listed(extra) or 'none'})"
+                )
+            X_train = X_train[names]
+        X_train = X_train.to_numpy()
+    arr, shape = np.asarray(X_train), np.shape(X)
+    if series:
+        width = 1 if len(shape) == 1 else shape[1]
+        got = 1 if arr.ndim == 1 else arr.shape[1]
+        if arr.ndim > 2 or got != width:
+            raise ValueError(f"X_train has {got} channel(s) but the series has {width}; "
+                             "they must match")  # fmt: skip
+        return arr
+    if arr.shape[1:] != tuple(shape[1:]):
+        raise ValueError(
+            f"X_train's rows have shape {arr.shape[1:]} but X's have {tuple(shape[1:])}; "
+            "they must match"
+        )
+    return arr
+
+
+def subsample(n: int, max_rows: int, random_state: int | None) -> np.ndarray:
+    """Sorted indices of at most ``max_rows`` of ``n`` rows, drawn with seed ``random_state``."""
     if n <= max_rows:
         return np.arange(n)
     return np.sort(np.random.default_rng(random_state).choice(n, max_rows, replace=False))

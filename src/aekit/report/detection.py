@@ -26,9 +26,23 @@ def _has_both(yb: np.ndarray | None) -> bool:
     return yb is not None and 0 < int(yb.sum()) < len(yb)
 
 
+def _comparable(scores: np.ndarray) -> np.ndarray:
+    """``scores`` with +inf (an overflowed error) ranked above every finite score.
+
+    ROC and precision-recall depend on the order of the scores only, and
+    scikit-learn refuses infinite ones; ranks keep that order (NaN stays NaN).
+    """
+    if np.isfinite(scores).all():
+        return scores
+    from scipy.stats import rankdata
+
+    return rankdata(scores, nan_policy="omit")
+
+
 def _compare(s: Section, yb: np.ndarray | None, ours: np.ndarray, theirs: np.ndarray,
              what: str) -> dict[str, float]:  # fmt: skip
     """ROC/PR curves with labels; rank agreement without them."""
+    ours, theirs = _comparable(ours), _comparable(theirs)
     if _has_both(yb):
         a, b = _metrics(yb, ours), _metrics(yb, theirs)
         s.table(["method", "ROC-AUC", "average precision"],
@@ -118,12 +132,25 @@ def _top_rows(doc: Document, det: Any, X: Any, scores: np.ndarray, image_shape,
     for j, i in enumerate(top):
         causes = ""
         if per is not None:
-            order = np.argsort(per[j])[::-1][:3]
             labels = names if names is not None else [f"x{c}" for c in range(per.shape[1])]
-            share = per[j][order] / max(per[j].sum(), 1e-300)
-            causes = ", ".join(f"{labels[c]} ({p:.0%})" for c, p in zip(order, share))
+            causes = _causes(per[j], labels)
         table.append([int(numbers[i]), float(scores[i]), causes])
     s.table(["row", "score", "largest error shares"], table)
+
+
+def _causes(per: np.ndarray, labels: Any, k: int = 3) -> str:
+    """The ``k`` columns with the largest shares of a row's error ``per`` ``(d,)``, in words.
+
+    An error too large for floating point (inf, or NaN from inf - inf) has no
+    shares: the columns that overflowed are named when they are known.
+    """
+    if not np.isfinite(per).all():
+        over = np.flatnonzero(np.isposinf(per))[:k]
+        where = f" (in {', '.join(str(labels[c]) for c in over)})" if len(over) else ""
+        return f"error too large to compare{where}"
+    order = np.argsort(per)[::-1][:k]
+    share = per[order] / max(per.sum(), 1e-300)
+    return ", ".join(f"{labels[c]} ({p:.0%})" for c, p in zip(order, share))
 
 
 def _window_scores(
@@ -182,7 +209,8 @@ def series_sections(
     s.figure(plots.to_png(fig), alt="series with anomaly scores",
              caption="Top: the series; bottom: the score per step and the threshold.")  # fmt: skip
     # A threshold that moves along the series has no one place on a histogram.
-    s.figure(plots.to_png(plots.score_histogram(scores, None, yb)), alt="score histogram",
+    s.figure(plots.to_png(plots.score_histogram(scores, None, yb, unit="steps")),
+             alt="score histogram",
              caption="Scores of every step.")  # fmt: skip
     window = max(2, min(int(det.window_), len(values) // 4))
     if train is not None:

@@ -35,9 +35,13 @@ def as_images(X: np.ndarray, image_shape: tuple[int, ...] | None) -> np.ndarray 
 
 
 def reconstruction_section(
-    doc: Document, ae: Any, X: Any, y: Any, image_shape, feature_names
-) -> np.ndarray:
-    """Originals next to reconstructions; returns the per-row errors ``(n,)``."""
+    doc: Document, ae: Any, X: Any, y: Any, image_shape, feature_names,
+    rows: np.ndarray | None = None,
+) -> np.ndarray:  # fmt: skip
+    """Originals next to reconstructions; returns the per-row errors ``(n,)``.
+
+    ``rows`` are the rows' numbers in the user's data (``X`` may be a sample of it).
+    """
     s = doc.section("Reconstructions")
     X_hat = ae.reconstruct(X, y)
     Xn = numeric_matrix(X) if hasattr(X, "columns") else np.asarray(X, dtype=float)
@@ -64,7 +68,8 @@ def reconstruction_section(
                  caption="The worst-reconstructed rows, with their error.")  # fmt: skip
     else:
         flat = Xn.reshape(len(Xn), -1)
-        fig = plots.reconstruction_profiles(flat, X_hat.reshape(len(Xn), -1), feature_names)
+        fig = plots.reconstruction_profiles(flat, X_hat.reshape(len(Xn), -1), feature_names,
+                                            row_numbers=rows)  # fmt: skip
         s.figure(plots.to_png(fig), alt="reconstructed rows",
                  caption="Original and reconstructed values of the first rows.")  # fmt: skip
     return err
@@ -78,6 +83,8 @@ def latent_section(doc: Document, ae: Any, X: Any, y: Any, method: str, seed: in
         return
     if Z.shape[1] == 2:
         Z2, how = Z, "the 2-D code itself"
+    elif Z.shape[1] == 1:  # its value along both axes, a diagonal: no method maps 1-D to 2-D
+        Z2, how = np.c_[Z, Z], "the 1-D code, drawn against itself"
     elif method == "tsne":
         from sklearn.manifold import TSNE
 
@@ -88,11 +95,8 @@ def latent_section(doc: Document, ae: Any, X: Any, y: Any, method: str, seed: in
     else:
         from sklearn.decomposition import PCA
 
-        if Z.shape[1] > 2:
-            Z2 = PCA(2, random_state=seed).fit_transform(Z)
-            how = f"first two principal components of the {Z.shape[1]}-D codes"
-        else:  # a 1-D code: its value along both axes, a diagonal
-            Z2, how = np.c_[Z, Z], "the 1-D code, drawn against itself"
+        Z2 = PCA(2, random_state=seed).fit_transform(Z)
+        how = f"first two principal components of the {Z.shape[1]}-D codes"
     s = doc.section("Latent map")
     fig = plots.latent_map(Z2, y, title=how)
     s.figure(plots.to_png(fig), alt="latent map",
