@@ -279,6 +279,15 @@ def test_series_report_refuses_row_and_image_options(aekit, models, files, tmp_p
     assert not (tmp_path / "r.html").exists()
 
 
+@pytest.mark.parametrize("name", ["r.csv", "out/", "sub"])
+def test_report_output_must_be_an_html_file(aekit, models, files, tmp_path, name):
+    (tmp_path / "sub.html").mkdir()
+    r = aekit("report", models["ae"], files["test_csv"], "-o", str(tmp_path / name))
+    assert r.code == 2 and "use one of .html, .htm" in r.err
+    r = aekit("report", models["ae"], files["test_csv"], "-o", tmp_path / "sub.html")
+    assert r.code != 0 and "is a folder" in r.err
+
+
 def test_tune_saves_the_best_model(aekit, files, tmp_path):
     m = tmp_path / "tuned.aekit"
     r = aekit("tune", files["csv"], "-o", m, "--n-trials", "2", "--epochs", "2",

@@ -42,11 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from aekit.cli._errors import CLIError
-    from aekit.cli._options import load_model, read_for_model, say
+    from aekit.cli._options import check_output_path, load_model, read_for_model, say
     from aekit.cli.commands._shared import autoencoder_input
     from aekit.report import make_report
     from aekit.report.summary import takes_windows
 
+    check_output_path(args.output, (".html", ".htm"))  # the report is HTML, whatever the name
     model = load_model(args.model, args.device)
     if type(model).__name__ == "TimeSeriesDetector":
         unused = [o for o, v in (("--max-rows", args.max_rows), ("--image-shape",
