@@ -319,3 +319,20 @@ def test_scoring_refuses_dates_where_numbers_or_text_were_fitted():
     for col in ("x", "kind"):  # as nanoseconds, or numpy's DTypePromotionError, before
         with pytest.raises(ValueError, match=rf"columns \['{col}'\] hold dates or times"):
             det.decision_function(df.assign(**{col: when}))
+
+
+
+def test_a_text_columns_one_hot_block_shares_one_error_scale():
+    from aekit.anomaly.scoring import error_scale
+
+    rng = np.random.default_rng(6)
+    df = pd.DataFrame({"x": rng.normal(size=300),
+                       "kind": rng.choice(["p", "q", "r"], 300, p=[0.6, 0.3, 0.1])})  # fmt: skip
+    det = AnomalyDetector(epochs=3, n_estimators=1, random_state=0).fit(df)
+    scale = det.error_scales_[0]
+    assert scale.shape == (4,) and len(set(scale[1:])) == 1  # x; then p, q, r together
+    # A group's scale is the root mean of its summed errors; single columns are as before.
+    err = rng.random((50, 4)) ** 4
+    np.testing.assert_allclose(error_scale(err, np.array([0, 1, 1, 1]))[1:],
+                               np.sqrt(err[:, 1:].sum(axis=1).mean()))  # fmt: skip
+    np.testing.assert_array_equal(error_scale(err, np.arange(4)), error_scale(err))

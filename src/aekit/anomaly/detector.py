@@ -42,7 +42,8 @@ class AnomalyDetector(BaseEstimator):
 
     Trained on normal rows only (semi-supervised). A row's anomaly score is its
     reconstruction error with each feature's squared error divided by that
-    feature's mean squared error on held-out normal rows, averaged over
+    feature's mean squared error on held-out normal rows (a text column's
+    one-hot block counts as one feature), averaged over
     features and over a small ensemble of denoising autoencoders that differ
     in seed, code size, input scaling and dropout (see
     :mod:`aekit.anomaly.settings`). With ``base='vae'`` the score is the
@@ -83,7 +84,8 @@ class AnomalyDetector(BaseEstimator):
     standardize : bool or 'auto', default='auto'
         Divide each feature's error by its held-out typical error. 'auto':
         on for tables, off for images (a pixel that is always black would
-        otherwise turn noise into anomalies).
+        otherwise turn noise into anomalies). A text column's one-hot
+        columns share the scale of their summed error.
     calibration_fraction : float, default=0.2
         Share of the normal rows held out of training for the error scales,
         the threshold and the p-values, in (0, 0.5].
@@ -125,6 +127,13 @@ class AnomalyDetector(BaseEstimator):
         Columns of a table (for images, scikit-learn's convention: ``X.shape[1]``).
     feature_names_in_ : ndarray of str
         Column names when fitted on a DataFrame.
+
+    Notes
+    -----
+    Rare is anomalous to a reconstruction: a category seen in about 1% of the
+    training rows is reconstructed poorly, and most of its normal rows score
+    above the threshold. Where such levels are normal, merge them before
+    fitting (for example into one "rare" level).
 
     Examples
     --------
@@ -293,7 +302,8 @@ class AnomalyDetector(BaseEstimator):
         self.error_scales_ = []
         for est in self.estimators_:
             err, _ = squared_errors(est, Z[cal])
-            scale = error_scale(err) if self.standardize_ else np.ones(err.shape[1])
+            groups = self.encoder_.groups_ if self.encoder_ is not None else None
+            scale = error_scale(err, groups) if self.standardize_ else np.ones(err.shape[1])
             self.error_scales_.append(scale)
         self.calibration_scores_ = self._score(Z[cal])
         self.threshold_ = self._make_threshold(self.calibration_scores_)
