@@ -198,3 +198,9 @@ def test_a_spread_that_overflows_is_refused():
     x[:5] = 1e200
     with pytest.raises(ValueError, match=r"\['x0'\] hold values too large to scale"):
         TableEncoder().fit(x)
+
+
+def test_a_column_like_an_identifier_is_warned_about(frame):
+    ids = frame.assign(user=[f"u{i}" for i in range(len(frame))])
+    with pytest.warns(UserWarning, match=r"'user' has 200 different values in 200 rows"):
+        TableEncoder().fit(ids)

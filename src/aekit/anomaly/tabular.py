@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import OneHotEncoder, RobustScaler, StandardScaler
 
+from aekit._warnings import warn_user
 from aekit.estimators._data import FLOAT32_MAX
 
 #: Most one-hot columns per categorical column (the rarest levels share one).
@@ -272,6 +273,12 @@ class TableEncoder:
         for i in self.categorical_:
             counts = self._text(df, i).value_counts(sort=True)
             many = len(counts) > MAX_LEVELS
+            if many and len(counts) > 0.5 * len(df):
+                warn_user(
+                    f"column {df.columns[i]!r} has {len(counts)} different values in "
+                    f"{len(df)} rows, like an identifier: all but its {MAX_LEVELS - 1} most "
+                    "frequent values share one 'other' level; drop it if it names rows"
+                )
             kept = counts.index[: MAX_LEVELS - 1] if many else counts.index
             self.levels_.append(sorted(str(v) for v in kept))
             self.other_.append(bool(many))
