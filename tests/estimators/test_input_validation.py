@@ -233,8 +233,8 @@ def test_without_early_stopping_the_last_epoch_is_kept():
 def test_vae_labels_must_match_the_rows(table):
     y = np.arange(len(table)) % 2
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
-        VAE(**TINY).fit(table, y[:-3])
-    vae = VAE(**TINY).fit(table, y)
+        VAE(**TINY, conditional=True).fit(table, y[:-3])
+    vae = VAE(**TINY, conditional=True).fit(table, y)
     with pytest.raises(ValueError, match=r"labels not seen in fit: \[7\]"):
         vae.transform(table[:2], y=[7, 7])
     with pytest.raises(ValueError, match="pass the class labels"):

@@ -41,7 +41,7 @@ def test_conditional_vae_works_as_a_pipeline_step(digits_split):
     """Pipeline.fit passes y to the VAE (a conditional VAE); predict passes none."""
     X_tr, X_te, y_tr, y_te = digits_split
     pipe = make_pipeline(
-        VAE(latent_dim=8, epochs=10, scaler="minmax", random_state=0),
+        VAE(latent_dim=8, epochs=10, scaler="minmax", conditional=True, random_state=0),
         LogisticRegression(max_iter=2000),
     )
     pipe.fit(X_tr, y_tr)
@@ -51,6 +51,23 @@ def test_conditional_vae_works_as_a_pipeline_step(digits_split):
     # the conditional VAE finds almost always (0.99 measured)
     inferred = pipe[0]._likely_classes(X_te)
     assert np.mean(inferred == y_te) >= 0.9
+
+
+def test_a_vae_step_in_a_pipeline_is_told_apart_from_a_conditional_one(digits_split):
+    X_tr, X_te, y_tr, y_te = digits_split
+    X_tr, y_tr = X_tr[:400], y_tr[:400]
+    with pytest.warns(UserWarning, match="set conditional=False"):
+        auto = make_pipeline(VAE(latent_dim=4, epochs=2, random_state=0),
+                             LogisticRegression(max_iter=200)).fit(X_tr, y_tr)  # fmt: skip
+    assert auto[0].conditional_
+    plain = make_pipeline(VAE(latent_dim=4, epochs=2, conditional=False, random_state=0),
+                          LogisticRegression(max_iter=200)).fit(X_tr, y_tr)  # fmt: skip
+    assert not plain[0].conditional_ and plain.predict(X_te).shape == y_te.shape
+    with pytest.raises(ValueError, match="conditional=True: pass the class labels y"):
+        VAE(conditional=True).fit(X_tr)
+    for bad in ("yes", 1):
+        with pytest.raises(ValueError, match="conditional must be 'auto', True or False"):
+            VAE(conditional=bad).fit(X_tr, y_tr)
 
 
 def test_grid_search_over_latent_dim(digits_split):

@@ -19,7 +19,7 @@ def digit_classifier(digits):
 @pytest.fixture(scope="module")
 def cvae(digits) -> VAE:
     X, y = digits
-    return VAE(latent_dim=8, epochs=30, random_state=0).fit(X, y)
+    return VAE(latent_dim=8, epochs=30, conditional=True, random_state=0).fit(X, y)
 
 
 def test_sample_shapes_and_seed(digits):
@@ -77,7 +77,8 @@ def test_conditional_vae_on_a_data_frame_scores_it_without_feature_name_warnings
 
     rng = np.random.default_rng(0)
     df = pd.DataFrame(rng.normal(size=(40, 4)), columns=list("abcd"))
-    vae = VAE(latent_dim=2, hidden=(8,), epochs=1, random_state=0).fit(df, ["x", "y"] * 20)
+    vae = VAE(latent_dim=2, hidden=(8,), epochs=1, conditional=True, random_state=0).fit(
+        df, ["x", "y"] * 20)  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "X does not have valid feature names" was raised
         assert vae.score_samples(df).shape == (40,)
@@ -124,7 +125,8 @@ def test_warm_start_keeps_the_label_input_it_was_trained_with():
     with pytest.raises(ValueError, match="fitted without labels"):
         plain.fit(X, y)
     assert len(plain.classes_) == 0
-    cond = VAE(latent_dim=2, epochs=1, warm_start=True, random_state=0).fit(X, y)
+    cond = VAE(latent_dim=2, epochs=1, warm_start=True, conditional=True,
+               random_state=0).fit(X, y)  # fmt: skip
     with pytest.raises(ValueError, match="fitted with labels: pass y again"):
         cond.fit(X)
     with pytest.raises(ValueError, match=r"labels not seen in the first fit: \['q'\]"):
@@ -137,10 +139,10 @@ def test_warm_start_keeps_the_label_input_it_was_trained_with():
 def test_labels_that_are_missing_or_not_asked_for_are_refused(digits):
     X = digits[0][:200]
     with pytest.raises(ValueError, match="missing labels"):
-        VAE(latent_dim=2, epochs=1).fit(X, ["a", None] * 100)
+        VAE(latent_dim=2, epochs=1, conditional=True).fit(X, ["a", None] * 100)
     with pytest.raises(ValueError, match="missing labels"):
-        VAE(latent_dim=2, epochs=1).fit(X, [np.nan] + [1.0] * 199)
-    cvae = VAE(latent_dim=2, epochs=1, random_state=0).fit(X, ["a", "b"] * 100)
+        VAE(latent_dim=2, epochs=1, conditional=True).fit(X, [np.nan] + [1.0] * 199)
+    cvae = VAE(latent_dim=2, epochs=1, conditional=True, random_state=0).fit(X, ["a", "b"] * 100)
     with pytest.raises(ValueError, match="missing labels"):
         cvae.transform(X[:2], ["a", None])
     plain = VAE(latent_dim=2, epochs=1, random_state=0).fit(X)
@@ -155,4 +157,5 @@ def test_labels_that_are_missing_or_not_asked_for_are_refused(digits):
 def test_a_continuous_target_as_labels_warns(digits):
     X = digits[0][:100]
     with pytest.warns(UserWarning, match="100 different labels for 100 rows"):
-        VAE(latent_dim=2, epochs=1, random_state=0).fit(X, np.linspace(0, 1, 100))
+        VAE(latent_dim=2, epochs=1, conditional=True, random_state=0).fit(
+            X, np.linspace(0, 1, 100))  # fmt: skip

@@ -53,4 +53,5 @@ def cvae(digits):
     """Conditional VAE whose classes are strings."""
     X, y = digits
     labels = np.array([f"d{v}" for v in y])
-    return aekit.VAE(hidden=(32,), latent_dim=3, scaler="minmax", **FAST).fit(X, labels), labels
+    cvae = aekit.VAE(hidden=(32,), latent_dim=3, scaler="minmax", conditional=True, **FAST)
+    return cvae.fit(X, labels), labels

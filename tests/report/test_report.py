@@ -58,7 +58,8 @@ def test_series_windows_are_drawn_as_lines_not_images():
 def test_conditional_vae_report_has_samples_per_class(digits, tmp_path):
     X, y = digits
     images = X[:600].reshape(-1, 8, 8)
-    vae = aekit.VAE(latent_dim=2, epochs=2, random_state=0).fit(images, y[:600])
+    vae = aekit.VAE(latent_dim=2, epochs=2, conditional=True, random_state=0).fit(
+        images, y[:600])  # fmt: skip
     rep = Report("cvae").add_estimator(vae, images[:200], y[:200])
     html = rep.to_html()
     assert "Samples" in titles(html) and "one row per class" in html

@@ -45,7 +45,10 @@ class VAE(AutoEncoder):
     ``fit(X)`` trains a VAE, ``beta > 1`` a beta-VAE, and ``fit(X, y)`` a
     conditional VAE whose encoder and decoder also see the class of each row;
     given no labels afterwards (a Pipeline's ``predict``), it transforms and
-    scores each row under the class it finds most likely for that row.
+    scores each row under the class it finds most likely for that row. Its
+    codes leave the class out, so as features for a classifier of ``y`` they
+    are weak: in a Pipeline, which passes ``y`` to every step, set
+    ``conditional=False``.
     With ``loss='mse'`` the likelihood is Gaussian with one learned scale
     (the root mean squared error), with ``loss='bce'`` it is Bernoulli; the
     training objective is the negative ELBO in nats per sample.
@@ -55,7 +58,11 @@ class VAE(AutoEncoder):
     beta : float, default=1.0
         Weight of the KL term (beta-VAE when > 1).
     kl_warmup : float, default=0.0
-        Epochs over which the KL weight grows linearly from 0 to ``beta``."""
+        Epochs over which the KL weight grows linearly from 0 to ``beta``.
+    conditional : {'auto', True, False}, default='auto'
+        Whether ``fit(X, y)`` trains a conditional VAE. 'auto': when ``y`` is
+        given, with a warning that says so (a Pipeline gives ``y`` to every
+        step); True: ``y`` is required; False: ``y`` is ignored."""
         + _PARAMS_DOC
         + _ATTRS_DOC
         + """    classes_ : ndarray
@@ -69,6 +76,7 @@ class VAE(AutoEncoder):
         self,
         beta: float = 1.0,
         kl_warmup: float = 0.0,
+        conditional="auto",
         architecture: str = "auto",
         hidden="auto",
         latent_dim=None,
@@ -113,6 +121,7 @@ class VAE(AutoEncoder):
         )  # fmt: skip
         self.beta = beta
         self.kl_warmup = kl_warmup
+        self.conditional = conditional
 
     # ------------------------------------------------------------------ labels
     @property
@@ -159,6 +168,13 @@ class VAE(AutoEncoder):
         -------
         self
         """
+        cond = self.conditional
+        if isinstance(cond, (bool, np.bool_)):
+            cond = bool(cond)
+        elif not (isinstance(cond, str) and cond == "auto"):
+            raise ValueError(f"conditional must be 'auto', True or False, got {cond!r}")
+        if cond is False:
+            y = None
         warm = self._continues()
         known = np.asarray(getattr(self, "classes_", ()))
         if warm and (y is None) != (len(known) == 0):
@@ -167,6 +183,14 @@ class VAE(AutoEncoder):
             raise ValueError(
                 "warm_start continues the trained network, which was fitted "
                 + ("with labels: pass y again" if len(known) else "without labels: fit a new VAE")
+            )
+        if cond is True and y is None:
+            raise ValueError("conditional=True: pass the class labels y to fit")
+        if y is not None and cond == "auto" and not warm:
+            warn_user(
+                "VAE.fit got y, so it trains a conditional VAE, whose codes leave the class "
+                "out. In a Pipeline, which passes y to every step, set conditional=False to "
+                "train on X alone; set conditional=True to silence this warning."
             )
         if y is None:
             self.classes_ = np.array([])

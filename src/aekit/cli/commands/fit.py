@@ -110,7 +110,8 @@ def autoencoder(args: argparse.Namespace, **overrides):
     if args.model == "vae":
         if args.beta is not None:
             params["beta"] = args.beta
-        return VAE(**params)
+        # Labels reach the VAE only with --conditional; said, it needs no warning.
+        return VAE(conditional=bool(args.conditional), **params)
     if args.beta is not None or args.conditional:
         raise ValueError("--beta and --conditional need --model vae")
     return AutoEncoder(**params)
