@@ -336,3 +336,23 @@ def test_a_text_columns_one_hot_block_shares_one_error_scale():
     np.testing.assert_allclose(error_scale(err, np.array([0, 1, 1, 1]))[1:],
                                np.sqrt(err[:, 1:].sum(axis=1).mean()))  # fmt: skip
     np.testing.assert_array_equal(error_scale(err, np.arange(4)), error_scale(err))
+
+
+def test_member_settings_beside_a_base_instance_are_refused():
+    from aekit import AutoEncoder
+
+    det = AnomalyDetector(base=AutoEncoder(epochs=2), latent_dim=5, hidden=(7,))
+    with pytest.raises(ValueError, match=r"set hidden=\(7,\), latent_dim=5 on it instead"):
+        det.fit(np.random.default_rng(0).normal(size=(40, 3)))
+
+
+def test_a_refit_on_a_table_after_images_forgets_the_images():
+    rng = np.random.default_rng(7)
+    det = AnomalyDetector(epochs=1, n_estimators=1, random_state=0)
+    det.fit(rng.random((60, 8, 8)))
+    with pytest.raises(ValueError, match=r"images have shape \(9, 8\), but the detector was "
+                       r"fitted on \(8, 8\)"):  # scikit-learn said "X has 9 features" before
+        det.decision_function(rng.random((3, 9, 8)))
+    det.fit(rng.random((60, 8)))
+    assert not hasattr(det, "image_shape_")
+    assert det.decision_function(rng.random((8, 8))).shape == (8,)  # "one image" before

@@ -410,3 +410,17 @@ def test_series_members_must_read_the_saved_windows(saved_detectors, tmp_path):
                    lambda c: c["extra"].update(windows_=[w + 2 for w in c["extra"]["windows_"]]))
     with pytest.raises(ModelFileError, match="networks reading windows"):
         aekit.load(path)
+
+
+def test_pandas_output_and_an_augmentation_instance_survive_the_file(digits, tmp_path):
+    from aekit.nn.augment import Augmentation
+
+    X = digits[0][:120]
+    ae = aekit.AutoEncoder(hidden=(8,), latent_dim=2, augmentation=Augmentation(noise=0.1),
+                           epochs=2, random_state=0).fit(X)  # fmt: skip
+    ae.set_output(transform="pandas")
+    back = _round_trip(ae, tmp_path)  # an Augmentation could not be stored before
+    codes = back.transform(X[:3])
+    assert hasattr(codes, "columns")  # came back as an array before
+    np.testing.assert_array_equal(codes.to_numpy(), ae.transform(X[:3]).to_numpy())
+    assert back.augmentation == {"noise": 0.1, "shift": 0.0, "flip": False, "rotation": 0.0}

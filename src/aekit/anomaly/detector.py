@@ -33,6 +33,9 @@ from aekit.estimators._data import check_float32_range, warn_channels_last
 from aekit.estimators.base import BaseAutoEncoder
 
 BASES = ("autoencoder", "vae")
+#: Settings of the members the detector picks itself, and their unset values.
+MEMBER_SETTINGS = {"hidden": None, "latent_dim": None, "epochs": None, "device": "auto",
+                   "verbose": 0}  # fmt: skip
 #: Fewest training rows: a calibration part and a training part must both be usable.
 MIN_ROWS = 10
 
@@ -183,6 +186,14 @@ class AnomalyDetector(BaseEstimator):
             raise ValueError(
                 f"base must be one of {BASES} or an AutoEncoder/VAE instance, got {self.base!r}"
             )
+        if isinstance(self.base, BaseAutoEncoder):
+            # The instance's settings are used unchanged: these would be ignored.
+            given = {k: getattr(self, k) for k, unset in MEMBER_SETTINGS.items()
+                     if getattr(self, k) != unset}  # fmt: skip
+            if given:
+                listed = ", ".join(f"{k}={v!r}" for k, v in given.items())
+                raise ValueError(f"base is an instance, whose settings are used as they are: "
+                                 f"set {listed} on it instead")  # fmt: skip
         if self.scaler not in TABLE_SCALERS:
             raise ValueError(f"scaler must be one of {TABLE_SCALERS}, got {self.scaler!r}")
         if self.standardize not in ("auto", True, False):
@@ -207,12 +218,16 @@ class AnomalyDetector(BaseEstimator):
             # Before scikit-learn, which fails on dates with numpy's words and,
             # reading objects, passes complex numbers.
             check_columns(X, fitting=reset)
-        shape = getattr(self, "image_shape_", None)
-        if not reset and shape is not None and np.shape(X) == tuple(shape):
-            raise ValueError(
-                f"X is one image of shape {tuple(shape)}; the detector takes a batch "
-                f"(n, {', '.join(map(str, shape))}): pass X[None]"
-            )
+        if not reset and self.input_kind_ == "image":
+            shape = tuple(self.image_shape_)
+            if np.shape(X) == shape:
+                raise ValueError(
+                    f"X is one image of shape {shape}; the detector takes a batch "
+                    f"(n, {', '.join(map(str, shape))}): pass X[None]"
+                )
+            if np.shape(X)[1:] != shape:  # before scikit-learn's "X has 9 features"
+                raise ValueError(f"images have shape {np.shape(X)[1:]}, but the detector was "
+                                 f"fitted on {shape}")  # fmt: skip
         arr = validate_data(
             self,
             X,
@@ -236,6 +251,8 @@ class AnomalyDetector(BaseEstimator):
         if self.input_kind_ == "table":
             table = X if isinstance(X, pd.DataFrame) else arr
             if reset:
+                for attr in ("image_shape_", "unit_pixels_", "pixel_range_"):
+                    self.__dict__.pop(attr, None)  # from an earlier fit on images
                 self.encoder_ = TableEncoder(self.scaler).fit(table)
             return self.encoder_.transform(table)
         if arr.dtype.kind not in "fiub":
@@ -243,11 +260,6 @@ class AnomalyDetector(BaseEstimator):
         if reset:
             self.encoder_ = None
             self.image_shape_ = arr.shape[1:]
-        elif arr.shape[1:] != self.image_shape_:
-            raise ValueError(
-                f"images have shape {arr.shape[1:]}, but the detector was fitted on "
-                f"{self.image_shape_}"
-            )
         if not np.isfinite(arr).all():
             raise ValueError("images contain NaN or infinity")
         check_float32_range(arr, "images")

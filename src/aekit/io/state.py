@@ -11,6 +11,7 @@ the ``_state_to_save`` / ``_state_from_saved`` hooks described in
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -21,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from aekit.io import codec, registry
 from aekit.io.codec import TAG
+from aekit.nn.augment import Augmentation
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +109,9 @@ def pack(est, prefix: str = "", memo: dict | None = None) -> tuple[dict, dict[st
     """
     doc = {TAG: "estimator", "class": registry.name_of(type(est))}
     doc["params"] = codec.encode(_storable_params(est), "params", None, _pack_params_only)
+    output = getattr(est, "_sklearn_output_config", {}).get("transform")
+    if output is not None:  # set_output(transform='pandas') is part of how it behaves
+        doc["output"] = str(output)
     arrays: dict[str, Any] = {}
     memo = {} if memo is None else memo
     memo[id(est)] = (est, prefix)  # the object is kept so its id stays unique
@@ -147,6 +152,8 @@ def _storable_params(est) -> dict:
             params[k] = None
         elif isinstance(v, torch.device):
             params[k] = str(v)
+        elif isinstance(v, Augmentation):
+            params[k] = dataclasses.asdict(v)  # what Augmentation.from_param reads back
     return params
 
 
@@ -225,6 +232,10 @@ def unpack(doc: dict, arrays: dict[str, Any], prefix: str = "", built: dict | No
             f"the saved parameters do not fit this aekit's {cls.__name__}: {e}"
         ) from None
     built[prefix] = est
+    if "output" in doc:
+        if not (hasattr(est, "set_output") and doc["output"] in ("default", "pandas", "polars")):
+            raise StateError(f"{cls.__name__} cannot give its output as {doc['output']!r}")
+        est.set_output(transform=doc["output"])
     if doc.get("fitted") is None:
         return est
     if _is_autoencoder(est):
