@@ -330,3 +330,20 @@ def test_words_like_na_are_text_values_and_dates_are_not_levels(tmp_path):
         tmp_path / "d.csv", index=False)  # fmt: skip
     with pytest.raises(DataError, match="'day' holds dates .* takes numbers and text"):
         read_data(tmp_path / "d.csv", ReadOptions(allow_text=True))
+
+
+def test_series_timestamps_in_several_iso_forms_empty_or_half_with_offsets(tmp_path):
+    opts = ReadOptions(timestamp_column="t")
+    # isoformat() leaves out a zero fraction: the first row's format does not fit all.
+    t = ["2021-01-01 00:00:00", "2021-01-01 00:00:00.500", "2021-01-01 00:00:01"]
+    pd.DataFrame({"t": t, "a": [1.0, 2.0, 3.0]}).to_csv(tmp_path / "iso.csv", index=False)
+    got = read_data(tmp_path / "iso.csv", opts).index
+    assert (np.diff(got) == np.timedelta64(500, "ms")).all()
+    for times in ([1, None, 3], ["2021-01-01", "", "2021-01-03"]):  # numbers, text
+        pd.DataFrame({"t": times, "a": [1.0, 2.0, 3.0]}).to_csv(tmp_path / "e.csv", index=False)
+        with pytest.raises(DataError, match="column 't' is empty in data row 2"):
+            read_data(tmp_path / "e.csv", opts)  # internal error or "must increase" before
+    pd.DataFrame({"t": ["2021-01-01 00:00", "2021-01-01 06:00+05:00"], "a": [1.0, 2.0]}).to_csv(
+        tmp_path / "m.csv", index=False)  # fmt: skip
+    with pytest.raises(DataError, match="mixes timestamps with a UTC offset"):
+        read_data(tmp_path / "m.csv", opts)

@@ -29,19 +29,12 @@ def read_series(path: str | os.PathLike, options: ReadOptions) -> Dataset:
         raise DataError(f"{path}: no timestamp column {col!r}; the columns are: "
                         + ", ".join(map(str, df.columns[:20])))  # fmt: skip
     raw = df[col]
-    if pd.api.types.is_numeric_dtype(raw):
-        t = raw.to_numpy()
-    else:
-        try:
-            t = pd.to_datetime(raw, errors="coerce")
-        except ValueError:  # offsets that change (daylight saving): one clock, UTC
-            t = pd.to_datetime(raw, errors="coerce", utc=True)
-        bad = t.isna().to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise DataError(f"{path}: column {col!r} has {str(raw.iloc[i])!r} in data row "
-                            f"{i + 1}; expected a date/time")  # fmt: skip
-        t = t.to_numpy()
+    empty = raw.isna().to_numpy()
+    if empty.any():
+        i = int(np.flatnonzero(empty)[0])
+        raise DataError(f"{path}: column {col!r} is empty in data row {i + 1}; every step "
+                        "needs its timestamp")  # fmt: skip
+    t = raw.to_numpy() if pd.api.types.is_numeric_dtype(raw) else _times(raw, col, path)
     order = pd.Index(t)
     if not (order.is_monotonic_increasing and order.is_unique):
         i = next(i for i in range(1, len(t)) if not t[i] > t[i - 1])
@@ -51,6 +44,31 @@ def read_series(path: str | os.PathLike, options: ReadOptions) -> Dataset:
     _check_values(values, path, ReadOptions(allow_text=False))
     return Dataset(X=values, y=y, kind="series", index=t, source=str(path),
                    extra=_left_out(values))  # fmt: skip
+
+
+def _times(raw, col: str, path: Path) -> np.ndarray:
+    """Timestamps parsed from text, each row on its own format if need be."""
+    pd = _pandas()
+    text = raw.astype(str).str.strip()
+    aware = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$").to_numpy()
+    if 0 < aware.sum() < len(aware):
+        i, j = int(np.argmax(aware)), int(np.argmin(aware))
+        raise DataError(f"{path}: column {col!r} mixes timestamps with a UTC offset (data row "
+                        f"{i + 1}: {text.iloc[i]!r}) and without (row {j + 1}: "
+                        f"{text.iloc[j]!r}); give all of them an offset, or none")  # fmt: skip
+    t = None
+    # pandas takes the format from the first row; ISO 8601 text leaves out a zero
+    # fraction ("...:00" beside "...:00.5"), so other rows may need their own.
+    for fmt in (None, "ISO8601", "mixed"):
+        try:
+            t = pd.to_datetime(raw, errors="coerce", format=fmt)
+        except ValueError:  # offsets that change (daylight saving): one clock, UTC
+            t = pd.to_datetime(raw, errors="coerce", format=fmt, utc=True)
+        if not t.isna().any():
+            return t.to_numpy()
+    i = int(np.flatnonzero(t.isna().to_numpy())[0])
+    raise DataError(f"{path}: column {col!r} has {str(raw.iloc[i])!r} in data row {i + 1}; "
+                    "expected a date/time")  # fmt: skip
 
 
 def sliding_windows(values: np.ndarray, window: int, stride: int = 1) -> np.ndarray:
