@@ -257,6 +257,48 @@ def test_table_vae_from_npz_and_tsv(aekit, files, tmp_path):
     assert aekit_load(t).noise == 0.2
 
 
+def test_a_detector_on_a_variant_template_and_options_only_a_detector_uses(
+    aekit, files, tmp_path
+):
+    m = tmp_path / "det.aekit"
+    # Not quiet: progress bars are set on the template, not beside it.
+    r = aekit("fit", files["csv"], "-o", m, "--anomaly", "--model", "dae", "--epochs", "2",
+              "--drop-columns", "id,label")  # fmt: skip
+    assert r.code == 0, r.err
+    assert aekit_load(m).base.noise == 0.2
+    r = aekit("fit", files["csv"], "-o", m, "--contamination", "0.05", "--epochs", "2",
+              "--drop-columns", "id,label")  # fmt: skip
+    assert r.code == 2 and "--contamination set how a detector flags anomalies" in r.err
+
+
+def test_conv1d_models_of_table_rows_or_of_cut_windows_are_not_windowed_again(
+    aekit, files, tmp_path
+):
+    m = tmp_path / "c.aekit"
+    table = (files["csv"], "--drop-columns", "id,label")
+    assert aekit("-q", "fit", *table, "-o", m, "--architecture", "conv1d",
+                 "--epochs", "1").code == 0  # fmt: skip
+    r = aekit("score", m, *table)
+    assert r.code == 0 and len(read_csv_text(r.out)) == 240, r.err
+    np.save(tmp_path / "w.npy", np.random.default_rng(0).random((30, 2, 12)))
+    assert aekit("-q", "fit", tmp_path / "w.npy", "-o", m, "--architecture", "conv1d",
+                 "--epochs", "1").code == 0  # fmt: skip
+    r = aekit("score", m, tmp_path / "w.npy")
+    assert r.code == 0 and len(read_csv_text(r.out)) == 30, r.err
+
+
+def test_window_scores_carry_the_label_of_each_windows_last_step(aekit, files, tmp_path):
+    m = tmp_path / "w.aekit"
+    series = (files["series"], "--timestamp-column", "timestamp")
+    assert aekit("-q", "fit", *series, "-o", m, "--window", "24", "--epochs", "1",
+                 "--drop-columns", "is_anomaly").code == 0  # fmt: skip
+    r = aekit("score", m, *series, "--label-column", "is_anomaly")
+    out = read_csv_text(r.out)
+    labels = pd.read_csv(files["series"])["is_anomaly"].to_numpy()
+    assert list(out.columns) == ["timestamp", "label", "score"], r.err
+    np.testing.assert_array_equal(out["label"], labels[23:])
+
+
 def test_report_command_writes_a_self_contained_file(aekit, models, files, tmp_path):
     out = tmp_path / "r.html"
     r = aekit("report", models["ae"], files["test_csv"], "-o", out, "--label-column", "label",

@@ -22,9 +22,14 @@ KINDS = {
 
 
 def takes_windows(model: Any) -> bool:
-    """Whether the model takes series windows ``(n, channels, length)`` (a conv1d autoencoder)."""
+    """Whether the model takes series windows ``(n, channels, length)``.
+
+    A conv1d autoencoder fitted on such windows; one fitted on table rows
+    ``(n, features)`` reads each row as one channel and takes tables.
+    """
     cfg = getattr(getattr(model, "module_", None), "config", None)
-    return getattr(cfg, "architecture", None) == "conv1d"
+    shape = getattr(model, "input_shape_", ())
+    return getattr(cfg, "architecture", None) == "conv1d" and len(shape) == 2
 
 
 def autoencoders_of(est: Any) -> list[Any]:

@@ -46,6 +46,9 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
 
         path = args.data if path is None else path
         data = read_data(path, read_options(args, keep=getattr(model, "window_columns_", None)))
+        if data.kind == "array" and np.ndim(data.X) == 3:  # windows already cut
+            X = match_model(model, data, args)
+            return X, {"row": np.arange(len(X)), **id_columns(data, len(X))}, None
         length, stride = int(model.input_shape_[-1]), getattr(args, "stride", 1)
         names = getattr(model, "window_columns_", None)
         values = data.X
@@ -62,6 +65,8 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
         ends = np.arange(length - 1, len(values), stride)[: len(X)]
         ids = {"timestamp" if data.index is not None else "end_step":
                (data.index[ends] if data.index is not None else ends)}  # fmt: skip
+        if data.y is not None:
+            ids["label"] = np.asarray(data.y)[ends]  # each window's last step, as its time
         return X, ids, None
     X, data = read_for_model(args, model, args.data if path is None else path)
     y = data.y

@@ -171,9 +171,8 @@ def detector(args: argparse.Namespace, series: bool, natural: str = "dense"):
     if rule is None and series and args.contamination is not None:
         rule = "contamination"  # asking for a share on a series means that rule
     share = {} if args.contamination is None else {"contamination": args.contamination}
-    common = dict(**share, **_threshold(rule, series),
-                  random_state=args.seed, device=args.device,
-                  verbose=verbosity(args))  # fmt: skip
+    rules = dict(**share, **_threshold(rule, series), random_state=args.seed)
+    common = dict(rules, device=args.device, verbose=verbosity(args))
     own = {"latent_dim": args.latent_dim if args.latent_dim != "auto" else None,
            "hidden": args.hidden, "epochs": args.epochs}  # fmt: skip
     own = {k: v for k, v in own.items() if v is not None}
@@ -187,8 +186,9 @@ def detector(args: argparse.Namespace, series: bool, natural: str = "dense"):
         getattr(args, k) is not None for k in SERIES_DETECTOR_IGNORES):
         return AnomalyDetector(base="autoencoder" if args.model == "ae" else "vae", **own,
                                **common)  # fmt: skip
-    # A variant or a training setting: the detector uses this template for every member.
-    return AnomalyDetector(base=autoencoder(args), **common)
+    # A variant or a training setting: the detector uses this template for every member
+    # (device and progress bars are set on it).
+    return AnomalyDetector(base=autoencoder(args), **rules)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -217,6 +217,12 @@ def run(args: argparse.Namespace) -> int:
             # The value columns are the model's input schema, checked by `aekit score`.
             model.feature_names_in_ = np.asarray(X.columns, dtype=object)
     else:
+        unused = [o for o, v in (("--contamination", args.contamination),
+                                 ("--threshold", args.threshold)) if v is not None]  # fmt: skip
+        if unused:
+            raise CLIError(f"{' and '.join(unused)} set how a detector flags anomalies: add "
+                           "--anomaly, or leave them out (`aekit score --contamination` flags "
+                           "the rows an autoencoder reconstructs worst)", 2)  # fmt: skip
         windows = training_windows(args, data)
         if windows is not None:
             X, columns = windows
