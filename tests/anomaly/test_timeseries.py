@@ -147,6 +147,10 @@ def test_bad_series(fitted):
         TimeSeriesDetector(window=1).fit(np.zeros(100))
     with pytest.raises(ValueError, match="numeric"):
         TimeSeriesDetector().fit(pd.DataFrame({"t": ["a"] * 100, "v": np.zeros(100)}))
+    days = pd.date_range("2024", periods=100, freq="h")
+    for index in (days[::-1], days[:50].append(days[:50]), pd.Index(np.arange(100.0)[::-1])):
+        with pytest.raises(ValueError, match="index is not in time order"):
+            TimeSeriesDetector(window=8).fit(pd.Series(np.zeros(100), index=index))
 
 
 def test_ensemble_averages_its_members_standardised_errors():

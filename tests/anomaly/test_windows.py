@@ -49,6 +49,16 @@ def test_detect_period_of_noisy_seasonal_series(period):
     assert abs(detect_period(x[:, None]) - period) <= 1
 
 
+@pytest.mark.parametrize("T", [4000, 20000])
+def test_a_noisy_period_is_not_taken_for_one_of_its_multiples(T):
+    # Multiples of the period peak almost as high; noise put the highest on
+    # 2P, 3P or 4P for most of these seeds (100-350 for a period of 50).
+    t = np.arange(T)
+    for seed in range(4):
+        x = np.sin(2 * np.pi * t / 50) + np.random.default_rng(seed).normal(size=T)
+        assert abs(detect_period(x[:, None]) - 50) <= 2
+
+
 def test_no_period_in_noise_or_constants():
     rng = np.random.default_rng(0)
     assert detect_period(rng.normal(size=(2000, 1))) is None

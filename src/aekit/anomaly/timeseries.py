@@ -240,6 +240,15 @@ class TimeSeriesDetector(BaseEstimator):
         if isinstance(series, pd.Series):
             series = series.to_frame()
         if isinstance(series, pd.DataFrame):
+            idx = series.index
+            # Rows are read in their order: an index of times or step numbers must agree.
+            timed = isinstance(idx, (pd.DatetimeIndex, pd.PeriodIndex, pd.TimedeltaIndex)) or (
+                pd.api.types.is_numeric_dtype(idx) and not isinstance(idx, pd.RangeIndex))
+            if timed and not (idx.is_monotonic_increasing and idx.is_unique):
+                raise ValueError(
+                    "the series' index is not in time order (or repeats a value): sort it "
+                    "with sort_index() and drop repeated steps; rows are read in their order"
+                )
             # Numbers held as Python objects (a Series built from a list of Decimals) are numbers.
             bad = [
                 c for c in series.columns

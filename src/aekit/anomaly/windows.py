@@ -35,7 +35,10 @@ def detect_period(x: np.ndarray, max_period: int | None = None) -> int | None:
 
     The autocorrelation (computed with the FFT, averaged over channels) is
     searched for its highest peak after the first lag where it turns
-    negative; the peak must reach 0.2 to count as a period.
+    negative; the peak must reach 0.2 to count as a period. A period's
+    multiples peak almost as high (lower by about ``k * P / T``), so noise
+    can put the highest peak on one of them: a lower lag whose peak reaches
+    0.9 of the highest and of which the highest is a multiple is the period.
 
     Parameters
     ----------
@@ -67,7 +70,13 @@ def detect_period(x: np.ndarray, max_period: int | None = None) -> int | None:
     peaks, props = find_peaks(acf[start : max_period + 1], height=0.2)
     if len(peaks) == 0:
         return None
-    return int(start + peaks[np.argmax(props["peak_heights"])])
+    heights, lags = props["peak_heights"], start + peaks
+    best = int(lags[np.argmax(heights)])
+    for lag, h in zip(lags, heights):  # lowest lag first
+        k = round(best / lag)
+        if h >= 0.9 * heights.max() and abs(best - k * lag) <= max(2, 0.05 * best):
+            return int(lag)
+    return best
 
 
 def choose_window(x: np.ndarray) -> int:
