@@ -297,6 +297,7 @@ def test_window_scores_carry_the_label_of_each_windows_last_step(aekit, files, t
     labels = pd.read_csv(files["series"])["is_anomaly"].to_numpy()
     assert list(out.columns) == ["timestamp", "label", "score"], r.err
     np.testing.assert_array_equal(out["label"], labels[23:])
+    assert "series columns: value" in aekit("info", m).out  # the channels score reads
 
 
 def test_report_command_writes_a_self_contained_file(aekit, models, files, tmp_path):

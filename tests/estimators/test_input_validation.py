@@ -298,3 +298,11 @@ def test_read_only_data_and_pandas_codes_raise_no_torch_warning():
         ae = AutoEncoder(**TINY).fit(X)
         codes = ae.set_output(transform="pandas").transform(pd.DataFrame(X))
         assert ae.inverse_transform(codes).shape == (40, 6)
+
+
+def test_values_whose_spread_overflows_are_refused_in_words():
+    X = np.random.default_rng(0).normal(size=(60, 3)) * 1e300
+    # "does not accept missing values encoded as NaN" before: the scaler's variance overflowed
+    with pytest.raises(ValueError, match="too large to scale"):
+        AutoEncoder(epochs=1, scaler="standard").fit(X)
+    assert AutoEncoder(epochs=1, scaler="minmax", random_state=0).fit(X).transform(X).shape[0] == 60

@@ -112,8 +112,15 @@ class Scaling:
         return flat.reshape(shape)
 
     def fit(self, X: np.ndarray) -> Scaling:
-        """Fit on ``(n, ...)`` data."""
-        self.scaler.fit(self._flat(X))
+        """Fit on ``(n, ...)`` data; refuses data whose mean or spread overflows."""
+        with np.errstate(over="ignore", invalid="ignore"):  # refused below, in words
+            self.scaler.fit(self._flat(X))
+        fitted = [getattr(self.scaler, a, None) for a in ("mean_", "scale_", "data_range_")]
+        if not all(np.isfinite(a).all() for a in fitted if a is not None):
+            raise ValueError(
+                "X holds values too large to scale: their mean or spread overflows float64 "
+                "(|x| near 1e154 or more); rescale them, for example to other units or a log"
+            )
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:

@@ -116,6 +116,9 @@ def input_schema(est: Any) -> dict[str, Any]:
         out["input kind"] = kind
     if kind == "image" or len(np.atleast_1d(out.get("sample shape", ()))) > 1:
         del out["n_features"]  # scikit-learn's X.shape[1], an image's height: not helpful
+    channels = getattr(est, "window_columns_", None)
+    if channels:  # windows cut by the command line from these series columns
+        out["series columns"] = [str(c) for c in channels]
     encoder = getattr(est, "encoder_", None)
     cats = getattr(encoder, "categorical_", None)
     if cats and names is not None:
