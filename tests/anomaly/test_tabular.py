@@ -163,7 +163,11 @@ def test_numbers_with_a_stray_text_are_refused_not_made_levels(frame):
     with pytest.raises(ValueError, match=r"'amount' holds numbers but also the text '\?'"):
         TableEncoder().fit(frame.assign(amount=stray))
     with pytest.raises(ValueError, match="'count' holds numbers written as text"):
-        TableEncoder().fit(frame.assign(count=frame["count"].astype(str)))
+        TableEncoder().fit(frame.assign(count=frame["count"].astype(str).astype(object)))
+    # Declared text, zero-padded codes and booleans with a word are text.
+    for col in (frame["count"].astype("string"), [f"0{v}" for v in frame["count"]],
+                [True, False, "unknown", True] * 50):
+        assert TableEncoder().fit(frame.assign(count=col)).categorical_ == [1, 3]
     # Declared codes stay levels.
     codes = TableEncoder().fit(frame.assign(count=frame["count"].astype(str).astype("category")))
     assert codes.categorical_ == [1, 3]

@@ -325,6 +325,13 @@ def test_words_like_na_are_text_values_and_dates_are_not_levels(tmp_path):
     pd.DataFrame({"a": ["1", "2", "NA", "4"]}).to_csv(tmp_path / "n.csv", index=False)
     with pytest.raises(DataError, match=r"'a' holds numbers but has a missing value \('NA'\)"):
         read_data(tmp_path / "n.csv", ReadOptions(allow_text=True))
+    # Mostly "NA" is still a numeric column with missing values; age bands are text.
+    pd.DataFrame({"a": ["NA", "NA", "3", "NA"], "band": ["1-4", "5-9", "10-14", "1-4"]}).to_csv(
+        tmp_path / "r.csv", index=False)  # fmt: skip
+    with pytest.raises(DataError, match=r"'a' holds numbers but has a missing value \('NA'\)"):
+        read_data(tmp_path / "r.csv", ReadOptions(allow_text=True))
+    band = read_data(tmp_path / "r.csv", ReadOptions(allow_text=True, drop_columns=["a"]))
+    assert band.X["band"].tolist() == ["1-4", "5-9", "10-14", "1-4"]
     # Dates are refused for models that take text too, not encoded as levels.
     df.assign(day=pd.date_range("2024", periods=6).astype(str)).to_csv(
         tmp_path / "d.csv", index=False)  # fmt: skip

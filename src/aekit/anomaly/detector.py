@@ -34,8 +34,7 @@ from aekit.estimators.base import BaseAutoEncoder
 
 BASES = ("autoencoder", "vae")
 #: Settings of the members the detector picks itself, and their unset values.
-MEMBER_SETTINGS = {"hidden": None, "latent_dim": None, "epochs": None, "device": "auto",
-                   "verbose": 0}  # fmt: skip
+MEMBER_SETTINGS = {"hidden": None, "latent_dim": None, "epochs": None}
 #: Fewest training rows: a calibration part and a training part must both be usable.
 MIN_ROWS = 10
 

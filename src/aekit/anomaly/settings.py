@@ -104,7 +104,10 @@ def member_estimators(det, Z: np.ndarray, seed: int) -> list[BaseAutoEncoder]:
     kind = det.input_kind_
     k = det.n_estimators or (3 if kind == "table" else 1)
     if isinstance(det.base, BaseAutoEncoder):
-        return [clone(det.base).set_params(random_state=seed + i) for i in range(k)]
+        # Where to run and what to show are the detector's to say, when it says them.
+        run = {n: getattr(det, n) for n, unset in (("device", "auto"), ("verbose", 0))
+               if getattr(det, n) != unset}  # fmt: skip
+        return [clone(det.base).set_params(random_state=seed + i, **run) for i in range(k)]
     n, d = len(Z), int(np.prod(Z.shape[1:]))
     params = auto_settings(n, d, kind)
     if det.hidden is not None:

@@ -210,10 +210,15 @@ class TableEncoder:
     def _check_not_numbers(df: pd.DataFrame, i: int) -> None:
         """Refuse a text column that mostly holds numbers (a numeric column with a stray text)."""
         col = df.iloc[:, i]
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            return  # declared as codes
+        if isinstance(col.dtype, (pd.CategoricalDtype, pd.StringDtype)):
+            return  # declared as codes or as text
+        text = col.astype(object)
         given = col.notna().to_numpy()
-        num = pd.to_numeric(col.astype(object), errors="coerce").notna().to_numpy()
+        # Zero-padded codes ("02134") and booleans are not numbers written as text.
+        if text[given].astype(str).str.match(r"0\d").any():
+            return
+        plain = text.map(lambda v: not isinstance(v, (bool, np.bool_)))
+        num = (pd.to_numeric(text, errors="coerce").notna() & plain).to_numpy()
         if not given.any() or num.sum() <= 0.5 * given.sum():
             return
         name = df.columns[i]

@@ -74,7 +74,7 @@ def detect_period(x: np.ndarray, max_period: int | None = None) -> int | None:
     best = int(lags[np.argmax(heights)])
     for lag, h in zip(lags, heights):  # lowest lag first
         k = round(best / lag)
-        if h >= 0.9 * heights.max() and abs(best - k * lag) <= max(2, 0.05 * best):
+        if k >= 2 and h >= 0.9 * heights.max() and abs(best - k * lag) <= max(2, 0.05 * best):
             return int(lag)
     return best
 

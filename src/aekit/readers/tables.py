@@ -115,7 +115,18 @@ def _check_values(df, path: Path, options: ReadOptions, row_offset: int = 0) -> 
                 f"{row_offset + len(s)}; fill it or leave it out with --drop-columns {col}"
             )
         num = pd.to_numeric(s, errors="coerce")
+        # "NA", "null"... in a column of numbers are missing values, not text.
+        words = s.astype(str).str.strip().isin(NA_WORDS).to_numpy()
+        if words.all():
+            raise DataError(f"{path}: column {col!r} holds no value (only words such as "
+                            f"{str(s.iloc[0])!r}); fill it or leave it out with "
+                            f"--drop-columns {col}")  # fmt: skip
         text = s.notna().to_numpy() & num.isna().to_numpy()
+        if words.any() and not (text & ~words).any():
+            i = int(np.flatnonzero(words)[0])
+            raise DataError(f"{path}: column {col!r} holds numbers but has a missing value "
+                            f"({str(s.iloc[i])!r}) in data row {i + row_offset + 1}; "
+                            "fill or drop them")  # fmt: skip
         if not text.any() and s.notna().all():
             df[col] = num.astype(np.float64)  # numbers stored as text or Decimal
             continue
@@ -168,9 +179,15 @@ def _dates(s) -> bool:
     head = s.dropna().head(20).astype(str)
     if not head.str.contains(r"[-/:]").all():  # "1,5" is a decimal comma, not a date
         return False
+    # A date has a year: "1-4" (an age band), "10/12" (a size), "09:00-17:00" are text.
+    if not head.str.contains(r"\d{4}").all():
+        return False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas warns when it has to guess a format
-        parsed = pd.to_datetime(head, errors="coerce", format="mixed")
+        try:
+            parsed = pd.to_datetime(head, errors="coerce", format="mixed")
+        except (ValueError, OverflowError):
+            return False
     return bool(len(head)) and bool(parsed.notna().all())
 
 
