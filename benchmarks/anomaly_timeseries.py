@@ -29,7 +29,8 @@ How the threshold for F1 is chosen (two numbers per method, both printed):
 - ``own``: without the test labels. aekit uses its default ``predict`` (the
   adaptive rule: a step is flagged when its score is more than 6 standard
   deviations above the mean of all earlier scores, starting from the held-out
-  end of the training series); the peers use 1.5 times their highest score on
+  end of the training series, and an alarm lasts until the score falls to 2.5
+  standard deviations above it); the peers use 1.5 times their highest score on
   the training steps (they have no held-out part). The peers are also shown
   with the same adaptive rule (``+adaptive`` rows, their training scores as the
   earlier scores), so that the model and the threshold rule can be told apart.
@@ -195,7 +196,7 @@ def main(argv=None) -> int:
         print(f"SKIPPED: the shared data folder is missing ({shared_data._candidate_dir()})")
         return 0
     import aekit
-    from aekit.anomaly.adaptive import N_SIGMAS, expanding_thresholds
+    from aekit.anomaly.adaptive import N_SIGMAS, N_SIGMAS_OFF, expanding_thresholds
 
     logging.getLogger("pyod").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
@@ -227,7 +228,7 @@ def main(argv=None) -> int:
             else:
                 s_tr, s = pyod_steps(train, series, w, seed, args.device)
                 fs = time.perf_counter() - t0
-            adaptive = s > expanding_thresholds(s_tr, s, N_SIGMAS)
+            adaptive = s > expanding_thresholds(s_tr, s, N_SIGMAS, N_SIGMAS_OFF)
             for label, pred in ((m, s > MARGIN * s_tr.max()), (f"{m}+adaptive", adaptive)):
                 res[label] = evaluate(yt, s[start:], pred[start:])
                 rows.append(dict(key, method=label, fit_s=fs, **res[label]))

@@ -125,6 +125,32 @@ def test_expanding_thresholds_cap_extreme_scores():
         expanding_thresholds(prior, np.array([0.0, -np.inf]))
 
 
+def test_expanding_thresholds_keep_an_alarm_on_until_the_lower_level():
+    from aekit.anomaly.adaptive import expanding_thresholds
+    from aekit.anomaly.metrics import runs
+
+    rng = np.random.default_rng(2)
+    prior = rng.normal(size=5000)  # mean near 0, std near 1
+    s = rng.normal(size=300)
+    # An event whose score hovers around the 6-sigma threshold: 5 to 8 sigmas.
+    s[100:140] = 6.5 + 1.5 * np.sin(np.arange(40))
+    plain = s > expanding_thresholds(prior, s, n_sigmas=6.0)
+    held = s > expanding_thresholds(prior, s, n_sigmas=6.0, n_sigmas_off=2.0)
+    assert len(runs(plain[90:150])) > 5  # one event, many short alarms
+    assert runs(held[90:150]) == [(10, 50)]  # one alarm, the whole event
+    assert not held[:100].any() and not held[150:].any()
+    # Off equal to n_sigmas, or None, is the plain rule; step t's threshold is
+    # the lower one exactly when step t-1 was flagged.
+    np.testing.assert_array_equal(
+        expanding_thresholds(prior, s, 6.0, 6.0), expanding_thresholds(prior, s, 6.0))
+    hi = expanding_thresholds(prior, s, 6.0)
+    lo = expanding_thresholds(prior, s, 6.0, 2.0)
+    assert np.all((lo < hi) == np.r_[False, held[:-1]])
+    for bad in (-1.0, 6.5):
+        with pytest.raises(ValueError, match="n_sigmas_off must lie between 0 and n_sigmas"):
+            expanding_thresholds(prior, s, 6.0, bad)
+
+
 def test_expanding_thresholds_adapt_after_a_prior_without_spread():
     from aekit.anomaly.adaptive import expanding_thresholds
 

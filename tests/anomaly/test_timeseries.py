@@ -69,6 +69,43 @@ def test_adaptive_threshold_follows_drift_and_still_finds_a_spike(fitted):
     np.testing.assert_array_equal(pred, adaptive.decision_function(test) > thr)
 
 
+def test_alarm_lasts_until_the_score_falls_to_n_sigmas_off(fitted):
+    from aekit.anomaly.metrics import runs
+
+    assert fitted.n_sigmas_off_ == 2.5
+    test = seasonal(1500, 3)[:, 0]
+    test[700:900] += 0.6 * np.sin(np.arange(200) / 3.0)  # a fault that comes and goes
+    s = fitted.decision_function(test)
+    thr = fitted.thresholds_for_scores(s)
+    held = fitted.predict(test)
+    np.testing.assert_array_equal(held, s > thr)
+    params = fitted.get_params()
+    try:
+        fitted.set_params(n_sigmas_off=None).n_sigmas_off_ = None  # the plain rule
+        plain = fitted.predict(test)
+    finally:
+        fitted.set_params(**params).n_sigmas_off_ = 2.5
+    # The plain rule ends the alarm once the score first dips, a fifth of the
+    # way in; with hysteresis it lasts through most of the fault, and no longer.
+    assert held[plain == 1].all()
+    assert held[700:840].all() and plain[700:840].mean() < 0.3
+    assert not held[900:].any() and len(runs(held[600:])) == 1
+
+
+@pytest.mark.parametrize("off", [-0.5, 7.0, np.nan, True, "2"])
+def test_bad_n_sigmas_off(off):
+    with pytest.raises(ValueError, match="n_sigmas_off must be 'auto', None or a number from 0"):
+        TimeSeriesDetector(n_sigmas_off=off).fit(seasonal(400, 0)[:, 0])
+
+
+def test_auto_n_sigmas_off_is_never_above_n_sigmas():
+    x = seasonal(400, 0)[:, 0]
+    low = TimeSeriesDetector(window=20, epochs=1, n_estimators=1, n_sigmas=2.0, random_state=0)
+    assert low.fit(x).n_sigmas_off_ == 2.0
+    assert low.set_params(n_sigmas=4.0).fit(x).n_sigmas_off_ == 2.5
+    assert low.set_params(n_sigmas_off=1.0).fit(x).n_sigmas_off_ == 1.0
+
+
 @pytest.mark.parametrize("k", [0, -1.0, np.inf, "6", True])
 def test_bad_n_sigmas(k):
     with pytest.raises(ValueError, match="n_sigmas"):
@@ -123,6 +160,8 @@ def test_save_load_identical(tmp_path, fitted):
     np.testing.assert_array_equal(again.decision_function(x), fitted.decision_function(x))
     assert again.window_ == fitted.window_ and again.windows_ == fitted.windows_
     assert again.threshold_rule_ == "adaptive" and again.n_sigmas_ == fitted.n_sigmas_
+    assert again.n_sigmas_off_ == fitted.n_sigmas_off_ == 2.5
+    np.testing.assert_array_equal(again.predict(x), fitted.predict(x))
     assert len(set(fitted.windows_)) == 3  # members at three window lengths
 
 
@@ -182,7 +221,7 @@ def test_state_with_one_estimator_from_before_the_ensemble_loads():
     det = TimeSeriesDetector(window=20, epochs=2, n_estimators=1, random_state=0)
     det.fit(seasonal(400, 12)[:, 0])
     state, arrays = det._state_to_save()
-    dropped = ("estimators_", "windows_", "threshold_rule_", "n_sigmas_")
+    dropped = ("estimators_", "windows_", "threshold_rule_", "n_sigmas_", "n_sigmas_off_")
     old = {k: v for k, v in state.items() if k not in dropped}
     old["estimator_"] = det.estimator_
     old_arrays = {k: v for k, v in arrays.items() if k != "error_scales_"}
@@ -191,8 +230,10 @@ def test_state_with_one_estimator_from_before_the_ensemble_loads():
     again._state_from_saved(old, old_arrays)
     assert again.n_estimators == 1 and again.estimators_ == [det.estimator_]
     assert again.threshold_rule_ == "adaptive" and again.n_sigmas_ == 6.0  # from the parameters
+    assert again.n_sigmas_off_ is None  # alarms end at the threshold, as when it was saved
     assert again.windows_ == [20]
     x = seasonal(200, 13)[:, 0]
+    det.n_sigmas_off_ = None
     np.testing.assert_array_equal(again.predict(x), det.predict(x))
 
 

@@ -386,6 +386,7 @@ def saved_detectors(tmp_path_factory):
      "3 windows for 1 networks; error scales of shape"),
     (1, lambda c: c["extra"].update(threshold_rule_="bogus"), "threshold_rule_ 'bogus'"),
     (1, lambda c: c["extra"].update(smoothing_=-4), "smoothing_ -4"),
+    (1, lambda c: c["extra"].update(n_sigmas_off_=9.0), "n_sigmas_off_ 9.0 outside 0 to"),
 ])  # fmt: skip
 def test_an_edited_detector_state_is_refused(saved_detectors, tmp_path, which, edit, message):
     with pytest.raises(ModelFileError, match=message):

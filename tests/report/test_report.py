@@ -114,7 +114,9 @@ def test_time_series_report(tmp_path):
     assert "adaptive, from" in html
     assert rep.metrics["roc_auc"] >= 0.9
     assert_self_contained(html)
-    assert describe(ts)["threshold rule"] == "adaptive, 6 sigmas above all earlier scores"
+    assert describe(ts)["threshold rule"] == (
+        "adaptive, 6 sigmas above all earlier scores; an alarm lasts until the score falls "
+        "to 2.5 sigmas")
     assert "sliding windows of 40 steps of this series" in html
     # Given the training series, the baseline is fitted on it, as for tables.
     with_train = Report().add_estimator(ts, test, y, X_train=train)

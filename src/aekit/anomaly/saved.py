@@ -86,6 +86,7 @@ def series_state(det: TimeSeriesDetector) -> tuple[dict, dict[str, np.ndarray]]:
         threshold_=float(det.threshold_),
         threshold_rule_=str(det.threshold_rule_),
         n_sigmas_=float(det.n_sigmas_),
+        n_sigmas_off_=det.n_sigmas_off_,
         calibration_in_sample_=bool(det.calibration_in_sample_),
         n_samples_seen_=int(det.scaler_.n_samples_seen_),
     )
@@ -116,6 +117,9 @@ def restore_series(det: TimeSeriesDetector, state: dict, arrays: dict[str, np.nd
     rule = det.threshold if isinstance(det.threshold, str) else "fixed"
     det.threshold_rule_ = str(state.get("threshold_rule_", rule))
     det.n_sigmas_ = float(state.get("n_sigmas_", det.n_sigmas))
+    # Files written before alarms had hysteresis: an alarm ends at the threshold.
+    off = state.get("n_sigmas_off_")
+    det.n_sigmas_off_ = None if off is None else float(off)
     det.calibration_in_sample_ = bool(state["calibration_in_sample_"])
     scaler = StandardScaler()
     scaler.mean_ = np.asarray(arrays["scaler_mean_"], dtype=np.float64)
@@ -140,6 +144,8 @@ def restore_series(det: TimeSeriesDetector, state: dict, arrays: dict[str, np.nd
             (f"threshold_rule_ {det.threshold_rule_!r}",
              det.threshold_rule_ not in (*SERIES_THRESHOLD_RULES, "fixed")),
             ("a NaN threshold_", np.isnan(det.threshold_)),
+            (f"n_sigmas_off_ {det.n_sigmas_off_} outside 0 to n_sigmas_ {det.n_sigmas_}",
+             det.n_sigmas_off_ is not None and not 0 <= det.n_sigmas_off_ <= det.n_sigmas_),
             (f"networks reading windows {[m.input_shape_ for m in det.estimators_]} for "
              f"windows {det.windows_} of {c} channels",
              [tuple(m.input_shape_) for m in det.estimators_]

@@ -9,8 +9,9 @@ the mean over the members and over the windows covering it of that step's
 squared error (each channel divided by its typical held-out error), so the
 highest score falls where a short spike happened, though raised scores reach
 back up to the longest member window before it; the score is then averaged
-over half a window (``smoothing``), which turns a burst of errors into one
-alarm instead of many.
+over half a window, at least 16 steps (``smoothing``), which turns a burst
+of errors into one alarm instead of many; an alarm then lasts until the score
+falls well back (``n_sigmas_off``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from aekit._atomic import atomic_fit
 from aekit._params import is_count
 from aekit._warnings import warn_user
-from aekit.anomaly.adaptive import N_SIGMAS, expanding_thresholds
+from aekit.anomaly.adaptive import N_SIGMAS, N_SIGMAS_OFF, expanding_thresholds
 from aekit.anomaly.scoring import error_scale, moving_average, overflow_as_inf, step_errors
 from aekit.anomaly.settings import series_estimator
 from aekit.anomaly.tabular import NUMBER_KINDS
@@ -47,6 +48,8 @@ from aekit.estimators._data import check_float32_range
 MAX_TRAIN_WINDOWS = 20000
 #: Default window of each ensemble member, as a multiple of ``window_``.
 WINDOW_SCALES = (1.0, 0.5, 2.0)
+#: Fewest steps the 'auto' smoothing averages over (fewer when the window is shorter).
+MIN_SMOOTHING = 16
 
 
 class TimeSeriesDetector(BaseEstimator):
@@ -72,6 +75,13 @@ class TimeSeriesDetector(BaseEstimator):
         fixes it on the :meth:`decision_function` scale.
     n_sigmas : float, default=6.0
         Standard deviations above the running mean for ``threshold='adaptive'``.
+    n_sigmas_off : float, 'auto' or None, default='auto'
+        With ``threshold='adaptive'``, an alarm lasts until the score falls to
+        this many standard deviations above the running mean (at most
+        ``n_sigmas``), so a score hovering around the threshold gives one
+        alarm, not many short ones. 'auto' is 2.5 (``n_sigmas`` when that is
+        lower); None ends an alarm as soon as the score drops below the
+        ``n_sigmas`` threshold.
     contamination : float, default=0.01
         Share of normal steps expected above the threshold for
         ``threshold='contamination'`` (the level for 'conformal').
@@ -100,7 +110,8 @@ class TimeSeriesDetector(BaseEstimator):
         Maximum epochs (early stopping applies); None picks them.
     smoothing : int or 'auto', default='auto'
         Width in steps of a centred moving average applied to the per-step
-        scores; 1 turns it off. 'auto' is half the window. Averaging turns a
+        scores; 1 turns it off. 'auto' is half the window, but at least 16
+        steps (the whole window when that is shorter). Averaging turns a
         burst of high errors into one clear run and keeps single noisy steps
         from raising alarms, at the price of blurring where exactly an event
         starts.
@@ -143,6 +154,8 @@ class TimeSeriesDetector(BaseEstimator):
         ``threshold`` is changed afterwards (refit to apply a new rule).
     n_sigmas_ : float
         ``n_sigmas`` at fit time, used by the 'adaptive' rule.
+    n_sigmas_off_ : float or None
+        ``n_sigmas_off`` at fit time, used by the 'adaptive' rule.
     threshold_ : float
         Steps scoring above it are anomalous; with ``threshold='adaptive'``
         it is the first step's threshold (the held-out scores' mean plus
@@ -182,6 +195,7 @@ class TimeSeriesDetector(BaseEstimator):
         window: int | None = None,
         threshold="adaptive",
         n_sigmas: float = N_SIGMAS,
+        n_sigmas_off="auto",
         contamination: float = 0.01,
         hidden=None,
         latent_dim: int | None = None,
@@ -197,6 +211,7 @@ class TimeSeriesDetector(BaseEstimator):
         self.window = window
         self.threshold = threshold
         self.n_sigmas = n_sigmas
+        self.n_sigmas_off = n_sigmas_off
         self.contamination = contamination
         self.hidden = hidden
         self.latent_dim = latent_dim
@@ -215,6 +230,14 @@ class TimeSeriesDetector(BaseEstimator):
         k = self.n_sigmas
         if not isinstance(k, numbers.Real) or isinstance(k, bool) or not 0 < k < np.inf:
             raise ValueError(f"n_sigmas must be a positive number, got {k!r}")
+        off = self.n_sigmas_off
+        if off is not None and not (isinstance(off, str) and off == "auto") and (
+            not isinstance(off, numbers.Real) or isinstance(off, bool) or not 0 <= off <= k
+        ):
+            raise ValueError(
+                f"n_sigmas_off must be 'auto', None or a number from 0 to n_sigmas ({k}), "
+                f"got {off!r}"
+            )
         w = self.window
         if w is not None and not is_count(w, 2):
             raise ValueError(f"window must be an integer >= 2 or None, got {w!r}")
@@ -302,7 +325,11 @@ class TimeSeriesDetector(BaseEstimator):
                 f"(2 x {L}){way_out}"
             )
         self.window_ = L
-        self.smoothing_ = max(1, L // 2) if self.smoothing == "auto" else int(self.smoothing)
+        # Half a window, but not fewer than MIN_SMOOTHING steps: over 8 steps (the
+        # half of the shortest chosen window) single noisy steps of spiky series
+        # still raised alarms (benchmarks/README.md).
+        auto = max(L // 2, min(L, MIN_SMOOTHING))
+        self.smoothing_ = auto if self.smoothing == "auto" else int(self.smoothing)
         T = len(xs)
         n_cal = int(round(self.calibration_fraction * T))
         self.windows_ = self._member_windows(L, T, n_cal)
@@ -325,6 +352,10 @@ class TimeSeriesDetector(BaseEstimator):
         # Kept, so that set_params after fit cannot change how predict decides.
         self.threshold_rule_ = rule if isinstance(rule, str) else "fixed"
         self.n_sigmas_ = float(self.n_sigmas)
+        off = self.n_sigmas_off
+        if isinstance(off, str):  # 'auto'
+            off = min(N_SIGMAS_OFF, self.n_sigmas_)
+        self.n_sigmas_off_ = None if off is None else float(off)
         if rule == "adaptive":
             cal = self.calibration_scores_
             self.threshold_ = float(cal.mean() + self.n_sigmas_ * cal.std())
@@ -418,8 +449,9 @@ class TimeSeriesDetector(BaseEstimator):
 
         ``threshold_`` at every step, except with ``threshold='adaptive'``:
         there step ``t``'s threshold is the mean plus ``n_sigmas`` standard
-        deviations of the held-out scores and the scores of steps ``0..t-1``
-        (see :func:`aekit.anomaly.adaptive.expanding_thresholds`). Each call
+        deviations of the held-out scores and the scores of steps ``0..t-1``,
+        or plus ``n_sigmas_off`` while an alarm lasts (step ``t - 1`` flagged;
+        see :func:`aekit.anomaly.adaptive.expanding_thresholds`). Each call
         starts from the held-out scores, so a series scored in pieces gets
         other thresholds than the same series scored whole.
 
@@ -448,7 +480,9 @@ class TimeSeriesDetector(BaseEstimator):
         check_is_fitted(self, "calibration_scores_")
         scores = np.asarray(scores, dtype=np.float64).ravel()
         if self.threshold_rule_ == "adaptive":
-            return expanding_thresholds(self.calibration_scores_, scores, self.n_sigmas_)
+            return expanding_thresholds(
+                self.calibration_scores_, scores, self.n_sigmas_, self.n_sigmas_off_
+            )
         return np.full(len(scores), self.threshold_)
 
     def predict(self, series) -> np.ndarray:

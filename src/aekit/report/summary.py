@@ -152,7 +152,11 @@ def describe(est: Any) -> dict[str, Any]:
         out["threshold"] = float(est.threshold_)
     if getattr(est, "threshold_rule_", None) == "adaptive":
         # threshold_ is then only the first step's: later ones follow the scores.
-        out["threshold rule"] = f"adaptive, {est.n_sigmas_:g} sigmas above all earlier scores"
+        rule = f"adaptive, {est.n_sigmas_:g} sigmas above all earlier scores"
+        off = getattr(est, "n_sigmas_off_", None)
+        if off is not None and off < est.n_sigmas_:
+            rule += f"; an alarm lasts until the score falls to {off:g} sigmas"
+        out["threshold rule"] = rule
     elif hasattr(est, "threshold_rule_"):
         out["threshold rule"] = est.threshold_rule_
     for attr in ("window_", "window"):
