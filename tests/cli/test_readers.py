@@ -354,3 +354,51 @@ def test_series_timestamps_in_several_iso_forms_empty_or_half_with_offsets(tmp_p
         tmp_path / "m.csv", index=False)  # fmt: skip
     with pytest.raises(DataError, match="mixes timestamps with a UTC offset"):
         read_data(tmp_path / "m.csv", opts)
+
+
+def test_series_dates_with_day_and_month_as_numbers_are_read_in_one_order(tmp_path):
+    opts = ReadOptions(timestamp_column="t")
+
+    def read(times):
+        pd.DataFrame({"t": times, "a": np.arange(len(times), dtype=float)}).to_csv(
+            tmp_path / "d.csv", index=False)  # fmt: skip
+        return read_data(tmp_path / "d.csv", opts).index
+
+    # Day first, told by the 13th: the 11th and 12th were read as 2 November
+    # and 2 December, the 13th and 14th as days of February.
+    got = read(["11/02/2021 10:00", "12/02/2021 10:00", "13/02/2021 10:00", "14.02.2021 10:00"])
+    assert list(pd.DatetimeIndex(got).day) == [11, 12, 13, 14]
+    assert (pd.DatetimeIndex(got).month == 2).all()
+    got = read(["02/11/2021", "02/12/2021", "02/13/2021"])  # month first, told by the 13
+    assert list(pd.DatetimeIndex(got).day) == [11, 12, 13]
+    with pytest.warns(UserWarning, match=r"no row tells which comes first; read month first "
+                                         r"\('01/02/2021' as month 1, day 2\)"):
+        got = read(["01/02/2021", "01/03/2021", "01/04/2021"])
+    assert list(pd.DatetimeIndex(got).day) == [2, 3, 4]
+    with pytest.raises(DataError, match=r"day first \(data row 1: '13/02/2021'\) and with the "
+                                        r"month first \(row 2: '02/14/2021'\)"):
+        read(["13/02/2021", "02/14/2021"])
+    # Other forms are untouched: ISO dates, and years first.
+    got = read(["2021/02/11", "2021/02/12"])
+    assert list(pd.DatetimeIndex(got).day) == [11, 12]
+
+
+def test_series_gaps_are_warned_about(tmp_path):
+    opts = ReadOptions(timestamp_column="t")
+    times = pd.date_range("2024-01-01", periods=10, freq="5min").delete([4, 5, 6])
+    pd.DataFrame({"t": times.astype(str), "a": np.arange(7.0)}).to_csv(
+        tmp_path / "g.csv", index=False)  # fmt: skip
+    with pytest.warns(UserWarning, match=r"1 gap\(s\) of more than twice its usual step "
+                                         r"\(0 days 00:05:00\), the longest 0 days 00:20:00 "
+                                         r"before data row 5"):
+        got = read_data(tmp_path / "g.csv", opts)
+    assert len(got.X) == 7  # the rows are kept as they are
+    pd.DataFrame({"t": [0, 1, 2, 3, 10, 11], "a": np.arange(6.0)}).to_csv(
+        tmp_path / "n.csv", index=False)  # fmt: skip
+    with pytest.warns(UserWarning, match=r"usual step \(1\), the longest 7 before data row 5"):
+        read_data(tmp_path / "n.csv", opts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # evenly spaced: nothing to say
+        pd.DataFrame({"t": pd.date_range("2024", periods=5, freq="h").astype(str),
+                      "a": np.arange(5.0)}).to_csv(tmp_path / "e.csv", index=False)  # fmt: skip
+        read_data(tmp_path / "e.csv", opts)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from aekit._warnings import warn_user
 from aekit.readers._base import DataError, Dataset, ReadOptions
 from aekit.readers.tables import _check_values, _left_out, _pandas, _read_frame, _split_columns
 
@@ -40,16 +41,74 @@ def read_series(path: str | os.PathLike, options: ReadOptions) -> Dataset:
         i = next(i for i in range(1, len(t)) if not t[i] > t[i - 1])
         raise DataError(f"{path}: timestamps must increase; data row {i + 1} ({raw.iloc[i]}) "
                         f"does not come after row {i} ({raw.iloc[i - 1]})")  # fmt: skip
+    _warn_gaps(t, col, path)
     values, y = _split_columns(df.drop(columns=[col]), path, options)
     _check_values(values, path, ReadOptions(allow_text=False))
     return Dataset(X=values, y=y, kind="series", index=t, source=str(path),
                    extra=_left_out(values))  # fmt: skip
 
 
+def _warn_gaps(t: np.ndarray, col: str, path: Path) -> None:
+    """Warn when some steps are more than twice the usual spacing apart.
+
+    The detectors read rows as evenly spaced, so a window across a gap joins
+    the data on either side of it; the user should know the file has gaps.
+    """
+    if len(t) < 3:
+        return
+    pd = _pandas()
+    step = np.diff(t)  # (T - 1,) timedeltas or numbers, all positive (checked)
+    usual = np.median(step)
+    gaps = np.flatnonzero(step > 2 * usual)
+    if len(gaps) == 0:
+        return
+    i = int(gaps[np.argmax(step[gaps])])
+    show = (lambda d: str(pd.Timedelta(d))) if step.dtype.kind == "m" else (lambda d: f"{d:g}")
+    warn_user(
+        f"{path}: column {col!r} has {len(gaps)} gap(s) of more than twice its usual step "
+        f"({show(usual)}), the longest {show(step[i])} before data row {i + 2}; rows are read "
+        "as evenly spaced, so windows join the steps on either side of a gap"
+    )
+
+
+#: A date written with its day and month as numbers first: 13/02/2021, 2.13.21, 01-02-2020.
+NUMERIC_DATE = r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}(?!\d)"
+
+
+def _day_first(text, col: str, path: Path) -> bool | None:
+    """Whether numeric dates put the day first; None when the rows are not all such dates.
+
+    A number above 12 is a day, so one row can settle the order for all of
+    them; without this, pandas reads a row month first where it can and day
+    first where it must, and a day-first file came out half in each order.
+    """
+    parts = text.str.extract(NUMERIC_DATE)
+    if parts.isna().to_numpy().any():
+        return None
+    first, second = parts[0].astype(int).to_numpy(), parts[1].astype(int).to_numpy()
+    if (first > 12).any() and (second > 12).any():
+        i, j = int(np.argmax(first > 12)), int(np.argmax(second > 12))
+        raise DataError(
+            f"{path}: column {col!r} has dates with the day first (data row {i + 1}: "
+            f"{text.iloc[i]!r}) and with the month first (row {j + 1}: {text.iloc[j]!r}); "
+            "write them in one order, best as YYYY-MM-DD"
+        )
+    if (first > 12).any():
+        return True
+    if not (second > 12).any():
+        warn_user(
+            f"{path}: column {col!r} writes dates as day and month numbers, and no row "
+            f"tells which comes first; read month first ({text.iloc[0]!r} as month "
+            f"{first[0]}, day {second[0]}). Write dates as YYYY-MM-DD to be sure"
+        )
+    return False
+
+
 def _times(raw, col: str, path: Path) -> np.ndarray:
     """Timestamps parsed from text, each row on its own format if need be."""
     pd = _pandas()
     text = raw.astype(str).str.strip()
+    dayfirst = _day_first(text, col, path)
     aware = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$").to_numpy()
     if 0 < aware.sum() < len(aware):
         i, j = int(np.argmax(aware)), int(np.argmin(aware))
@@ -61,9 +120,10 @@ def _times(raw, col: str, path: Path) -> np.ndarray:
     # fraction ("...:00" beside "...:00.5"), so other rows may need their own.
     for fmt in (None, "ISO8601", "mixed"):
         try:
-            t = pd.to_datetime(raw, errors="coerce", format=fmt)
+            t = pd.to_datetime(raw, errors="coerce", format=fmt, dayfirst=bool(dayfirst))
         except ValueError:  # offsets that change (daylight saving): one clock, UTC
-            t = pd.to_datetime(raw, errors="coerce", format=fmt, utc=True)
+            t = pd.to_datetime(raw, errors="coerce", format=fmt, dayfirst=bool(dayfirst),
+                               utc=True)  # fmt: skip
         if not t.isna().any():
             return t.to_numpy()
     i = int(np.flatnonzero(t.isna().to_numpy())[0])
