@@ -134,12 +134,12 @@ class VAE(AutoEncoder):
             return None
         if y is None:
             raise ValueError("this VAE was fitted with y (conditional): pass the class labels y")
-        y = np.atleast_1d(np.asarray(y))
-        if y.ndim == 1 and len(y) == 1 and n != 1:
-            y = np.repeat(y, n)
+        # One label (not in a list) is every sample's; a list must have one per sample.
+        y = np.repeat(np.asarray(y), n) if np.ndim(y) == 0 else np.asarray(y)
         y = _no_missing(column_or_1d(y))
         if len(y) != n:
-            raise ValueError(f"y has {len(y)} labels for {n} samples")
+            hint = "; pass the label itself, not in a list, for all of them" if len(y) == 1 else ""
+            raise ValueError(f"y has {len(y)} labels for {n} samples{hint}")
         try:
             unknown = np.setdiff1d(y, self.classes_)
         except TypeError as err:  # e.g. text labels against numeric classes
