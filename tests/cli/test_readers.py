@@ -397,6 +397,17 @@ def test_series_gaps_are_warned_about(tmp_path):
         tmp_path / "n.csv", index=False)  # fmt: skip
     with pytest.warns(UserWarning, match=r"usual step \(1\), the longest 7 before data row 5"):
         read_data(tmp_path / "n.csv", opts)
+    # Offsets that change (daylight saving) are read as UTC: a 2-hour step there is 1 hour.
+    t = ["2021-03-28 00:00+01:00", "2021-03-28 01:00+01:00", "2021-03-28 03:00+02:00",
+         "2021-03-28 04:00+02:00", "2021-03-28 09:00+02:00"]
+    pd.DataFrame({"t": t, "a": np.arange(5.0)}).to_csv(tmp_path / "o.csv", index=False)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        read_data(tmp_path / "o.csv", opts)
+    assert [str(w.message).split(": ", 1)[1] for w in seen] == [
+        "column 't' has 1 gap(s) of more than twice its usual step (0 days 01:00:00), the "
+        "longest 0 days 05:00:00 before data row 5; rows are read as evenly spaced, so "
+        "windows join the steps on either side of a gap"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # evenly spaced: nothing to say
         pd.DataFrame({"t": pd.date_range("2024", periods=5, freq="h").astype(str),

@@ -57,13 +57,19 @@ def _warn_gaps(t: np.ndarray, col: str, path: Path) -> None:
     if len(t) < 3:
         return
     pd = _pandas()
-    step = np.diff(t)  # (T - 1,) timedeltas or numbers, all positive (checked)
+    idx = pd.Index(t)  # naive or UTC times (object Timestamps for the latter), or numbers
+    dated = isinstance(idx, pd.DatetimeIndex)
+    if dated and idx.tz is not None:
+        idx = idx.tz_convert(None)  # UTC, naive
+    # Nanoseconds (pandas may keep seconds or microseconds), or the numbers themselves.
+    at = idx.values.astype("datetime64[ns]").astype(np.int64) if dated else idx.to_numpy(float)
+    step = np.diff(at)  # (T - 1,) all positive: the order was checked
     usual = np.median(step)
     gaps = np.flatnonzero(step > 2 * usual)
     if len(gaps) == 0:
         return
     i = int(gaps[np.argmax(step[gaps])])
-    show = (lambda d: str(pd.Timedelta(d))) if step.dtype.kind == "m" else (lambda d: f"{d:g}")
+    show = (lambda d: str(pd.Timedelta(int(d), "ns"))) if dated else (lambda d: f"{d:g}")
     warn_user(
         f"{path}: column {col!r} has {len(gaps)} gap(s) of more than twice its usual step "
         f"({show(usual)}), the longest {show(step[i])} before data row {i + 2}; rows are read "
