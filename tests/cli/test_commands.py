@@ -176,6 +176,24 @@ def test_fit_threshold_rules_for_series_and_tables(aekit, files, tmp_path):
     assert r.code == 1 and "--threshold must be one of" in r.err
 
 
+def test_series_timestamps_are_written_back_as_the_file_wrote_them(aekit, models, files,
+                                                                   tmp_path):
+    df = pd.read_csv(files["series"])
+    # ISO 8601 with a 'Z' is read as UTC; the output wrote it back as '... 00:00:00+00:00'.
+    df["timestamp"] = pd.to_datetime(df["timestamp"]).dt.strftime("%Y-%m-%dT%H:%MZ")
+    df.to_csv(tmp_path / "z.csv", index=False)
+    out = tmp_path / "s.csv"
+    assert aekit("-q", "score", models["series"], tmp_path / "z.csv", "--timestamp-column",
+                 "timestamp", "--drop-columns", "is_anomaly", "-o", out).code == 0  # fmt: skip
+    assert pd.read_csv(out)["timestamp"].tolist() == df["timestamp"].tolist()
+    m = tmp_path / "win.aekit"  # a window model labels each window with its last step's
+    opts = ("--timestamp-column", "timestamp", "--drop-columns", "is_anomaly")
+    assert aekit("-q", "fit", tmp_path / "z.csv", "-o", m, "--window", "24", "--epochs", "1",
+                 *opts).code == 0  # fmt: skip
+    codes = read_csv_text(aekit("encode", m, tmp_path / "z.csv", *opts).out)
+    assert codes["timestamp"].tolist() == df["timestamp"].tolist()[23:]
+
+
 def test_series_windows_with_a_conv1d_autoencoder(aekit, files, tmp_path):
     m = tmp_path / "win.aekit"
     opts = ("--timestamp-column", "timestamp", "--drop-columns", "is_anomaly")

@@ -346,11 +346,17 @@ def read_for_model(args: argparse.Namespace, model: Any, path: str):
     return match_model(model, data, args), data
 
 
+def written_index(data) -> Any:
+    """The data's row identity for output files: timestamps as the file wrote them."""
+    return data.extra.get("index_as_written", data.index)
+
+
 def id_columns(data, n: int) -> dict[str, Any]:
     """Columns that identify output rows: file names, timestamps, labels."""
     cols: dict[str, Any] = {}
-    if data.index is not None and len(data.index) == n:
-        cols["file" if data.kind == "images" else "timestamp"] = data.index
+    index = written_index(data)
+    if index is not None and len(index) == n:
+        cols["file" if data.kind == "images" else "timestamp"] = index
     if data.y is not None and len(data.y) == n:
         cols["label"] = data.y
     return cols

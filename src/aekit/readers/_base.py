@@ -81,7 +81,8 @@ class Dataset:
         Labels, from the label column, an image's subfolder or the ``y`` array of a .npz.
     kind : {'table', 'array', 'images', 'series'}
     index : ndarray of shape (n,) or None
-        Row identity for output files: image file names or timestamps.
+        Row identity: image file names or parsed timestamps (a series'
+        ``extra["index_as_written"]`` holds its timestamps as the file wrote them).
     source : str
         The path read.
     """

@@ -44,8 +44,10 @@ def read_series(path: str | os.PathLike, options: ReadOptions) -> Dataset:
     _warn_gaps(t, col, path)
     values, y = _split_columns(df.drop(columns=[col]), path, options)
     _check_values(values, path, ReadOptions(allow_text=False))
+    # Output files give each step's timestamp as the file wrote it, not as parsed.
+    extra = {**_left_out(values), "index_as_written": raw.to_numpy()}
     return Dataset(X=values, y=y, kind="series", index=t, source=str(path),
-                   extra=_left_out(values))  # fmt: skip
+                   extra=extra)  # fmt: skip
 
 
 def _warn_gaps(t: np.ndarray, col: str, path: Path) -> None:

@@ -35,7 +35,13 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
     y : ndarray or None
         Labels, passed to a conditional VAE.
     """
-    from aekit.cli._options import id_columns, match_model, read_for_model, read_options
+    from aekit.cli._options import (
+        id_columns,
+        match_model,
+        read_for_model,
+        read_options,
+        written_index,
+    )
 
     conditional = bool(len(getattr(model, "classes_", ())))
     if takes_windows(model):
@@ -63,8 +69,9 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
         X = sliding_windows(values, length, stride)  # (n, C, L)
         X = match_model(model, type(data)(X=X, kind="array", source=data.source), args)
         ends = np.arange(length - 1, len(values), stride)[: len(X)]
-        ids = {"timestamp" if data.index is not None else "end_step":
-               (data.index[ends] if data.index is not None else ends)}  # fmt: skip
+        index = written_index(data)
+        ids = {"timestamp" if index is not None else "end_step":
+               (index[ends] if index is not None else ends)}  # fmt: skip
         if data.y is not None:
             ids["label"] = np.asarray(data.y)[ends]  # each window's last step, as its time
         return X, ids, None
