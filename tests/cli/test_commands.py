@@ -242,7 +242,7 @@ def test_image_folder_encode_reconstruct_score(aekit, models, files, tmp_path):
     assert s["anomaly"].sum() == 4 and list(s.columns) == ["file", "label", "score", "anomaly"]
 
 
-def test_sample_from_a_conditional_vae(aekit, models, tmp_path):
+def test_sample_from_a_conditional_vae(aekit, models, files, tmp_path):
     assert aekit("sample", models["cvae"], "-n", "4", "--label", "light",
                  "-o", tmp_path / "s.npy").code == 0  # fmt: skip
     assert np.load(tmp_path / "s.npy").shape == (4, 10, 12)
@@ -254,6 +254,17 @@ def test_sample_from_a_conditional_vae(aekit, models, tmp_path):
     assert aekit("-q", "sample", models["cvae"], "-n", "2", "-o", tmp_path / "each").code == 0
     assert sorted(p.name for p in (tmp_path / "each").iterdir()) == [
         "sample_00000_dark.png", "sample_00001_light.png"]  # fmt: skip
+    # Into a folder that holds files, the new images would mix with the old.
+    for command in (("sample", models["cvae"], "-n", "1"),
+                    ("reconstruct", models["images"], files["images"])):  # fmt: skip
+        r = aekit(*command, "-o", tmp_path / "each")
+        assert r.code == 2 and "already holds files" in r.err, command
+    (tmp_path / "empty").mkdir()
+    assert aekit("-q", "sample", models["cvae"], "-n", "1", "-o", tmp_path / "empty").code == 0
+    (tmp_path / "plain").write_text("x")
+    r = aekit("sample", models["cvae"], "-n", "1", "-o", tmp_path / "plain")
+    assert r.code == 2 and "exists and is not a folder" in r.err
+    assert (tmp_path / "plain").read_text() == "x"
     assert aekit("-q", "sample", models["cvae"], "-n", "2", "-o", tmp_path / "S.NPY").code == 0
     assert np.load(tmp_path / "S.NPY").shape == (2, 10, 12)
     r = aekit("sample", models["cvae"], "-n", "3", "-o", tmp_path / "s3.npy")

@@ -121,6 +121,21 @@ def check_output_path(path: str | None, allowed: tuple[str, ...] = TABLE_OUTPUTS
                        f"use one of {', '.join(allowed)}", 2)  # fmt: skip
 
 
+def check_output_folder(path: str) -> None:
+    """Refuse an image output folder that is a file or already holds files.
+
+    Written into, the new images would mix with the old ones, and a shorter
+    run would leave files of an earlier one beside its own without a word.
+    """
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"{path}: exists and is not a folder; images need a new or empty "
+                       "folder", 2)  # fmt: skip
+    if out.is_dir() and any(out.iterdir()):
+        raise CLIError(f"{path}: the folder already holds files, which the images would mix "
+                       "with (or replace): give a new or empty folder", 2)  # fmt: skip
+
+
 def refuse_input_as_output(args: argparse.Namespace) -> None:
     """Refuse an ``--output`` that is one of the command's inputs (MODEL, DATA, --train).
 

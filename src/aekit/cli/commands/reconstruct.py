@@ -32,7 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from aekit.cli._options import check_output_path, load_model, say, write_table
+    from aekit.cli._options import (
+        check_output_folder,
+        check_output_path,
+        load_model,
+        say,
+        write_table,
+    )
     from aekit.cli.commands._shared import (
         autoencoder_input,
         require_autoencoder,
@@ -40,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
     )
 
     to_folder = args.output is not None and "." not in args.output.rstrip("/").split("/")[-1]
-    if not to_folder:
+    if to_folder:
+        check_output_folder(args.output)
+    else:
         check_output_path(args.output)
     model = require_autoencoder(load_model(args.model, args.device), "reconstruct")
     X, ids, y = autoencoder_input(args, model)

@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
     from aekit.cli._errors import CLIError
     from aekit.cli._options import (
+        check_output_folder,
         check_output_path,
         load_model,
         replaced_on_success,
@@ -61,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
     out = args.output
     to_png = out is not None and out.lower().endswith(".png")
     to_folder = out is not None and "." not in out.rstrip("/").split("/")[-1]
-    if not (to_png or to_folder):
+    if to_folder:
+        check_output_folder(out)
+    elif not to_png:
         check_output_path(out)
     model = load_model(args.model, args.device)
     if not hasattr(model, "sample"):
