@@ -22,8 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL", help="model file written by `aekit fit`")
     parser.add_argument("data", metavar="DATA", help="CSV/TSV/Parquet, .npy/.npz or image folder")
     parser.add_argument("-o", "--output", metavar="FILE",
-                        help="a .csv/.tsv/.parquet/.npy file, or a folder for PNG images "
-                        "(default: CSV on stdout)")  # fmt: skip
+                        help="a .csv/.tsv/.parquet/.npy file, or a new or empty folder for PNG "
+                        "images (default: CSV on stdout)")  # fmt: skip
     add_data_options(parser)
     parser.add_argument("--stride", type=int, default=1,
                         help="steps between windows of a time series (default: 1)")

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--label", help="class to draw, for a conditional VAE")
     parser.add_argument("-o", "--output", metavar="FILE",
                         help=".csv/.tsv/.parquet/.npy, .png (a grid of images) or a folder "
-                        "(PNG files); default: CSV on stdout")  # fmt: skip
+                        "(PNG files; a new or empty one); default: CSV on stdout")  # fmt: skip
 
 
 def _labels(model, label: str | None, n: int):
