@@ -112,6 +112,7 @@ def test_time_series_report(tmp_path):
     flagged = int(flagged.replace(",", ""))
     assert flagged == ts.predict(test).sum() > 0
     assert "adaptive, from" in html
+    assert "the threshold (lower while an alarm lasts" in html  # why the dashed line dips
     assert rep.metrics["roc_auc"] >= 0.9
     assert_self_contained(html)
     assert describe(ts)["threshold rule"] == (

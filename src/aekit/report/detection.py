@@ -206,8 +206,11 @@ def series_sections(
         info["known anomalous steps"] = int(yb.sum())
     s.key_values(info)
     fig = plots.series_scores(t, values, scores, flags, thr, yb)
-    s.figure(plots.to_png(fig), alt="series with anomaly scores",
-             caption="Top: the series; bottom: the score per step and the threshold.")  # fmt: skip
+    off = getattr(det, "n_sigmas_off_", None)
+    held = det.threshold_rule_ == "adaptive" and off is not None and off < det.n_sigmas_
+    caption = "Top: the series; bottom: the score per step and the threshold" + (
+        " (lower while an alarm lasts: it ends when the score falls that low)." if held else ".")
+    s.figure(plots.to_png(fig), alt="series with anomaly scores", caption=caption)
     # A threshold that moves along the series has no one place on a histogram.
     s.figure(plots.to_png(plots.score_histogram(scores, None, yb, unit="steps")),
              alt="score histogram",
