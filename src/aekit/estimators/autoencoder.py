@@ -95,11 +95,12 @@ _ATTRS_DOC = """
     module_ : aekit.nn.AutoEncoderModule
         The trained PyTorch network.
     history_ : dict of str to list of float
-        Every loss term per epoch, ``val_``-prefixed on the validation rows.
+        Every loss term per epoch of the latest ``fit`` (with ``warm_start``,
+        the epochs of that fit alone), ``val_``-prefixed on the validation rows.
     best_epoch_ : int
-        Epoch whose weights were kept (1-based).
+        Epoch of the latest ``fit`` whose weights were kept (1-based).
     n_epochs_ : int
-        Epochs run.
+        Epochs run by the latest ``fit``.
     latent_dim_ : int
         Code size.
     scaler_ : object or None
