@@ -180,7 +180,8 @@ class Report:
             return self
         conditional = bool(len(getattr(estimator, "classes_", ())))
         if conditional and y is None:
-            doc.sections[-1].note("This VAE is conditional: pass the labels y to see its "
+            doc.sections[-1].note("This VAE is conditional: give its labels (y in Python, "
+                                  "--label-column on the command line) to see its "
                                   "reconstructions and latent map.")
         else:
             err = reduction.reconstruction_section(doc, estimator, X, y, image_shape, names,
