@@ -146,9 +146,12 @@ def test_expanding_thresholds_keep_an_alarm_on_until_the_lower_level():
     hi = expanding_thresholds(prior, s, 6.0)
     lo = expanding_thresholds(prior, s, 6.0, 2.0)
     assert np.all((lo < hi) == np.r_[False, held[:-1]])
-    for bad in (-1.0, 6.5):
+    for bad in (-1.0, 6.5, True, "2", np.nan):
         with pytest.raises(ValueError, match="n_sigmas_off must lie between 0 and n_sigmas"):
             expanding_thresholds(prior, s, 6.0, bad)
+    for bad in (0.0, np.inf, "6"):
+        with pytest.raises(ValueError, match="n_sigmas must be a positive number"):
+            expanding_thresholds(prior, s, bad)
 
 
 def test_expanding_thresholds_adapt_after_a_prior_without_spread():

@@ -98,6 +98,13 @@ def test_bad_n_sigmas_off(off):
         TimeSeriesDetector(n_sigmas_off=off).fit(seasonal(400, 0)[:, 0])
 
 
+def test_auto_smoothing_is_half_a_window_but_at_least_16_steps():
+    x = seasonal(400, 0)[:, 0]
+    for window, smoothing in ((8, 8), (16, 16), (24, 16), (40, 20)):
+        det = TimeSeriesDetector(window=window, epochs=1, n_estimators=1, random_state=0)
+        assert det.fit(x).smoothing_ == smoothing, window
+
+
 def test_auto_n_sigmas_off_is_never_above_n_sigmas():
     x = seasonal(400, 0)[:, 0]
     low = TimeSeriesDetector(window=20, epochs=1, n_estimators=1, n_sigmas=2.0, random_state=0)
@@ -231,6 +238,7 @@ def test_state_with_one_estimator_from_before_the_ensemble_loads():
     assert again.n_estimators == 1 and again.estimators_ == [det.estimator_]
     assert again.threshold_rule_ == "adaptive" and again.n_sigmas_ == 6.0  # from the parameters
     assert again.n_sigmas_off_ is None  # alarms end at the threshold, as when it was saved
+    assert again.n_sigmas_off is None  # and a clone or refit keeps that rule
     assert again.windows_ == [20]
     x = seasonal(200, 13)[:, 0]
     det.n_sigmas_off_ = None

@@ -112,7 +112,12 @@ def test_time_series_report(tmp_path):
     flagged = re.search(r"<th>flagged steps</th><td[^>]*>([\d,]+)</td>", html).group(1)
     flagged = int(flagged.replace(",", ""))
     assert flagged == ts.predict(test).sum() > 0
-    assert "adaptive, from" in html
+    # The range is that of the threshold that raises alarms, not the lower one ending them.
+    s = ts.decision_function(test)
+    thr = ts.thresholds_for_scores(s)
+    raise_at = thr[np.r_[True, s[:-1] <= thr[:-1]]]
+    assert f"adaptive, from {raise_at.min():.4g} to {raise_at.max():.4g}" in html
+    assert thr.min() < raise_at.min()  # an alarm lowered it
     assert "the threshold (lower while an alarm lasts" in html  # why the dashed line dips
     assert rep.metrics["roc_auc"] >= 0.9
     assert_self_contained(html)

@@ -23,7 +23,8 @@ lifted the mean event F1 from 0.67 to 0.71 (figures in ``benchmarks/README.md``)
 
 A step's threshold depends only on earlier scores. Each call starts again from
 the calibration scores, so a long series scored in pieces gets different
-thresholds than scored whole (pass the earlier scores as ``prior`` to continue).
+thresholds than scored whole (pass the earlier scores as ``prior`` to continue;
+an alarm in progress where the series was cut is not carried over).
 
 Hundman et al. (KDD 2018) threshold smoothed errors against the statistics of
 recent errors, and NAB's "anomaly likelihood" compares a score with the
@@ -33,6 +34,7 @@ distribution of earlier ones; this is the simplest form of that idea.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -42,6 +44,10 @@ N_SIGMAS = 6.0
 N_SIGMAS_OFF = 2.5
 #: A score counts in the running statistics up to CAP x n_sigmas standard deviations.
 CAP = 4.0
+
+
+def _real(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
 def expanding_thresholds(
@@ -89,9 +95,13 @@ def expanding_thresholds(
         raise ValueError("the earlier scores contain NaN or infinity")
     if np.isneginf(s).any():
         raise ValueError("the scores contain -inf; an anomaly score is a finite number or +inf")
+    if not (_real(n_sigmas) and 0 < n_sigmas < math.inf):
+        raise ValueError(f"n_sigmas must be a positive number, got {n_sigmas!r}")
     off = n_sigmas if n_sigmas_off is None else n_sigmas_off
-    if not 0 <= off <= n_sigmas:
-        raise ValueError(f"n_sigmas_off must lie between 0 and n_sigmas ({n_sigmas}), got {off}")
+    if not (_real(off) and 0 <= off <= n_sigmas):
+        raise ValueError(
+            f"n_sigmas_off must lie between 0 and n_sigmas ({n_sigmas}), got {n_sigmas_off!r}"
+        )
     # Sums centred on the prior's mean, so the sum of squares does not cancel.
     c = float(prior.mean())
     n = float(len(prior))

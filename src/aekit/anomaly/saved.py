@@ -117,7 +117,10 @@ def restore_series(det: TimeSeriesDetector, state: dict, arrays: dict[str, np.nd
     rule = det.threshold if isinstance(det.threshold, str) else "fixed"
     det.threshold_rule_ = str(state.get("threshold_rule_", rule))
     det.n_sigmas_ = float(state.get("n_sigmas_", det.n_sigmas))
-    # Files written before alarms had hysteresis: an alarm ends at the threshold.
+    # Files written before alarms had hysteresis: an alarm ends at the threshold,
+    # and the parameter says so, so that a clone or refit keeps that rule too.
+    if "n_sigmas_off_" not in state:
+        det.n_sigmas_off = None
     off = state.get("n_sigmas_off_")
     det.n_sigmas_off_ = None if off is None else float(off)
     det.calibration_in_sample_ = bool(state["calibration_in_sample_"])

@@ -155,7 +155,8 @@ class TimeSeriesDetector(BaseEstimator):
     n_sigmas_ : float
         ``n_sigmas`` at fit time, used by the 'adaptive' rule.
     n_sigmas_off_ : float or None
-        ``n_sigmas_off`` at fit time, used by the 'adaptive' rule.
+        ``n_sigmas_off`` at fit time ('auto' resolved to its number), used by
+        the 'adaptive' rule; None for files saved before it existed.
     threshold_ : float
         Steps scoring above it are anomalous; with ``threshold='adaptive'``
         it is the first step's threshold (the held-out scores' mean plus
@@ -170,10 +171,12 @@ class TimeSeriesDetector(BaseEstimator):
     The model keeps the level it was trained on. After a lasting level shift
     every later window reconstructs badly, and the adaptive threshold absorbs
     that raised error only slowly, so an event on the new level can go
-    unflagged. When a shift is known to last (a migration, a new baseline),
-    fit again on data from after it. Removing the level from each window
-    instead costs more than it gains: many series' normal shapes are told
-    apart by their level.
+    unflagged, while the alarm raised by the shift lasts until the running
+    statistics catch up with it (the lower ``n_sigmas_off``, the longer;
+    0 can keep it on for most of the rest of the series). When a shift is
+    known to last (a migration, a new baseline), fit again on data from after
+    it. Removing the level from each window instead costs more than it gains:
+    many series' normal shapes are told apart by their level.
 
     Fit on a stretch believed normal. Fitted on a whole series with its
     anomalies in it, the members learn them, and most events then score

@@ -195,12 +195,14 @@ def series_sections(
     # scores at hand: predict() would window and score the series again.
     thr = det.thresholds_for_scores(scores)
     flags = (scores > thr).astype(np.int64)
+    raise_at = thr[np.r_[True, flags[:-1] == 0]]  # steps that follow an unflagged one
     s = doc.section("Series and anomaly scores")
     info: dict[str, Any] = {
         "steps": len(values),
         "channels": values.shape[1],
         "flagged steps": int(flags.sum()),
-        "threshold": f"{det.threshold_rule_}, from {thr.min():.4g} to {thr.max():.4g}",
+        # The range of the threshold that raises an alarm, not the lower one that ends it.
+        "threshold": f"{det.threshold_rule_}, from {raise_at.min():.4g} to {raise_at.max():.4g}",
     }
     if yb is not None:
         info["known anomalous steps"] = int(yb.sum())

@@ -87,7 +87,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--threshold", default=None, metavar="RULE",
                    help="'contamination' (the default for tables), 'conformal' (p-values), "
                         "'adaptive' (the default for series: 6 sigmas above all earlier "
-                        "scores, an alarm lasting until 2.5), 'max' (series) or a fixed score")
+                        "scores, an alarm lasting until the score falls to 2.5), 'max' "
+                        "(series) or a fixed score")
     add_data_options(parser)
 
 
