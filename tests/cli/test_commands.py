@@ -186,6 +186,12 @@ def test_series_timestamps_are_written_back_as_the_file_wrote_them(aekit, models
     assert aekit("-q", "score", models["series"], tmp_path / "z.csv", "--timestamp-column",
                  "timestamp", "--drop-columns", "is_anomaly", "-o", out).code == 0  # fmt: skip
     assert pd.read_csv(out)["timestamp"].tolist() == df["timestamp"].tolist()
+    # Parquet keeps times as times
+    assert aekit("-q", "score", models["series"], tmp_path / "z.csv", "--timestamp-column",
+                 "timestamp", "--drop-columns", "is_anomaly", "-o", tmp_path / "s.parquet"
+                 ).code == 0  # fmt: skip
+    stamps = pd.read_parquet(tmp_path / "s.parquet")["timestamp"]
+    assert isinstance(stamps.dtype, pd.DatetimeTZDtype) and stamps.iloc[5].hour == 5
     m = tmp_path / "win.aekit"  # a window model labels each window with its last step's
     opts = ("--timestamp-column", "timestamp", "--drop-columns", "is_anomaly")
     assert aekit("-q", "fit", tmp_path / "z.csv", "-o", m, "--window", "24", "--epochs", "1",

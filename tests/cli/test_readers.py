@@ -378,6 +378,9 @@ def test_series_dates_with_day_and_month_as_numbers_are_read_in_one_order(tmp_pa
     with pytest.raises(DataError, match=r"day first \(data row 1: '13/02/2021'\) and with the "
                                         r"month first \(row 2: '02/14/2021'\)"):
         read(["13/02/2021", "02/14/2021"])
+    # Dashes: a date's last field is its year, not a UTC offset beside a time.
+    got = read(["13-02-2021", "14-02-2021 10:00"])
+    assert list(pd.DatetimeIndex(got).day) == [13, 14]
     # Other forms are untouched: ISO dates, and years first.
     got = read(["2021/02/11", "2021/02/12"])
     assert list(pd.DatetimeIndex(got).day) == [11, 12]

@@ -361,15 +361,20 @@ def read_for_model(args: argparse.Namespace, model: Any, path: str):
     return match_model(model, data, args), data
 
 
-def written_index(data) -> Any:
-    """The data's row identity for output files: timestamps as the file wrote them."""
-    return data.extra.get("index_as_written", data.index)
+def written_index(data, output: str | None) -> Any:
+    """The data's row identity for an output file (None: stdout).
+
+    Text outputs get timestamps as the input file wrote them, so they can be
+    joined back on that text; Parquet keeps them as times.
+    """
+    text = output is None or Path(output).suffix.lower() in (".csv", ".tsv")
+    return data.extra.get("index_as_written", data.index) if text else data.index
 
 
-def id_columns(data, n: int) -> dict[str, Any]:
+def id_columns(data, n: int, output: str | None) -> dict[str, Any]:
     """Columns that identify output rows: file names, timestamps, labels."""
     cols: dict[str, Any] = {}
-    index = written_index(data)
+    index = written_index(data, output)
     if index is not None and len(index) == n:
         cols["file" if data.kind == "images" else "timestamp"] = index
     if data.y is not None and len(data.y) == n:

@@ -71,7 +71,7 @@ def _warn_gaps(t: np.ndarray, col: str, path: Path) -> None:
     if len(gaps) == 0:
         return
     i = int(gaps[np.argmax(step[gaps])])
-    show = (lambda d: str(pd.Timedelta(int(d), "ns"))) if dated else (lambda d: f"{d:g}")
+    show = (lambda d: str(pd.Timedelta(int(d), "ns"))) if dated else (lambda d: f"{d:.12g}")
     warn_user(
         f"{path}: column {col!r} has {len(gaps)} gap(s) of more than twice its usual step "
         f"({show(usual)}), the longest {show(step[i])} before data row {i + 2}; rows are read "
@@ -117,7 +117,8 @@ def _times(raw, col: str, path: Path) -> np.ndarray:
     pd = _pandas()
     text = raw.astype(str).str.strip()
     dayfirst = _day_first(text, col, path)
-    aware = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$").to_numpy()
+    # An offset follows a time (..:MM or ..:SS.f); a date such as 13-02-2021 ends in no offset.
+    aware = text.str.contains(r"(?:\dZ|\d:\d\d(?:\.\d+)?[+-]\d\d:?\d\d)$").to_numpy()
     if 0 < aware.sum() < len(aware):
         i, j = int(np.argmax(aware)), int(np.argmin(aware))
         raise DataError(f"{path}: column {col!r} mixes timestamps with a UTC offset (data row "

@@ -54,7 +54,7 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
         data = read_data(path, read_options(args, keep=getattr(model, "window_columns_", None)))
         if data.kind == "array" and np.ndim(data.X) == 3:  # windows already cut
             X = match_model(model, data, args)
-            return X, {"row": np.arange(len(X)), **id_columns(data, len(X))}, None
+            return X, {"row": np.arange(len(X)), **id_columns(data, len(X), args.output)}, None
         length, stride = int(model.input_shape_[-1]), getattr(args, "stride", 1)
         names = getattr(model, "window_columns_", None)
         values = data.X
@@ -69,7 +69,7 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
         X = sliding_windows(values, length, stride)  # (n, C, L)
         X = match_model(model, type(data)(X=X, kind="array", source=data.source), args)
         ends = np.arange(length - 1, len(values), stride)[: len(X)]
-        index = written_index(data)
+        index = written_index(data, args.output)
         ids = {"timestamp" if index is not None else "end_step":
                (index[ends] if index is not None else ends)}  # fmt: skip
         if data.y is not None:
@@ -79,7 +79,7 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
     y = data.y
     if conditional and y is None:
         raise CLIError("this VAE is conditional: give the classes with --label-column")
-    ids = id_columns(data, len(X))
+    ids = id_columns(data, len(X), args.output)
     return X, ids, y if conditional else None
 
 

@@ -80,7 +80,7 @@ def _frames(args, model):
     if series_model or kind not in ("table", "parquet", "npy") or opts.timestamp_column:
         data = read_data(args.data, opts)
         X = match_model(model, data, args)
-        ids = id_columns(data, len(X))
+        ids = id_columns(data, len(X), args.output)
         if data.index is None:
             ids = {("step" if series_model else "row"): np.arange(len(X)), **ids}
         yield ids, X
