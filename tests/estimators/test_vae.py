@@ -147,7 +147,7 @@ def test_labels_that_are_missing_or_not_asked_for_are_refused(digits):
         cvae.transform(X[:2], ["a", None])
     # One label is every row's; one label in a list was silently every row's too.
     np.testing.assert_array_equal(cvae.transform(X[:3], "b"), cvae.transform(X[:3], ["b"] * 3))
-    with pytest.raises(ValueError, match="1 labels for 3 samples; pass the label itself"):
+    with pytest.raises(ValueError, match="1 label for 3 samples; pass the label itself"):
         cvae.transform(X[:3], ["b"])
     with pytest.raises(ValueError, match="2 labels for 3 samples$"):
         cvae.sample(3, y=["a", "b"])

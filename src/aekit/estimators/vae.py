@@ -139,7 +139,7 @@ class VAE(AutoEncoder):
         y = _no_missing(column_or_1d(y))
         if len(y) != n:
             hint = "; pass the label itself, not in a list, for all of them" if len(y) == 1 else ""
-            raise ValueError(f"y has {len(y)} labels for {n} samples{hint}")
+            raise ValueError(f"y has {len(y)} label{'s' * (len(y) != 1)} for {n} samples{hint}")
         try:
             unknown = np.setdiff1d(y, self.classes_)
         except TypeError as err:  # e.g. text labels against numeric classes
