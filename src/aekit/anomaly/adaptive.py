@@ -34,9 +34,10 @@ distribution of earlier ones; this is the simplest form of that idea.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
+
+from aekit._params import is_real
 
 #: Default number of standard deviations above the running mean.
 N_SIGMAS = 6.0
@@ -44,10 +45,6 @@ N_SIGMAS = 6.0
 N_SIGMAS_OFF = 2.5
 #: A score counts in the running statistics up to CAP x n_sigmas standard deviations.
 CAP = 4.0
-
-
-def _real(v) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
 def expanding_thresholds(
@@ -95,10 +92,10 @@ def expanding_thresholds(
         raise ValueError("the earlier scores contain NaN or infinity")
     if np.isneginf(s).any():
         raise ValueError("the scores contain -inf; an anomaly score is a finite number or +inf")
-    if not (_real(n_sigmas) and 0 < n_sigmas < math.inf):
+    if not (is_real(n_sigmas) and n_sigmas > 0):
         raise ValueError(f"n_sigmas must be a positive number, got {n_sigmas!r}")
     off = n_sigmas if n_sigmas_off is None else n_sigmas_off
-    if not (_real(off) and 0 <= off <= n_sigmas):
+    if not (is_real(off) and 0 <= off <= n_sigmas):
         raise ValueError(
             f"n_sigmas_off must lie between 0 and n_sigmas ({n_sigmas}), got {n_sigmas_off!r}"
         )

@@ -27,7 +27,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from aekit._atomic import atomic_fit
-from aekit._params import is_count
+from aekit._params import is_count, is_real
 from aekit._warnings import warn_user
 from aekit.anomaly.adaptive import N_SIGMAS, N_SIGMAS_OFF, expanding_thresholds
 from aekit.anomaly.scoring import error_scale, moving_average, overflow_as_inf, step_errors
@@ -234,9 +234,8 @@ class TimeSeriesDetector(BaseEstimator):
         if not isinstance(k, numbers.Real) or isinstance(k, bool) or not 0 < k < np.inf:
             raise ValueError(f"n_sigmas must be a positive number, got {k!r}")
         off = self.n_sigmas_off
-        if off is not None and not (isinstance(off, str) and off == "auto") and (
-            not isinstance(off, numbers.Real) or isinstance(off, bool) or not 0 <= off <= k
-        ):
+        auto = isinstance(off, str) and off == "auto"
+        if not (off is None or auto or (is_real(off) and 0 <= off <= k)):
             raise ValueError(
                 f"n_sigmas_off must be 'auto', None or a number from 0 to n_sigmas ({k}), "
                 f"got {off!r}"

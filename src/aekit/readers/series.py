@@ -41,7 +41,7 @@ def read_series(path: str | os.PathLike, options: ReadOptions) -> Dataset:
         i = next(i for i in range(1, len(t)) if not t[i] > t[i - 1])
         raise DataError(f"{path}: timestamps must increase; data row {i + 1} ({raw.iloc[i]}) "
                         f"does not come after row {i} ({raw.iloc[i - 1]})")  # fmt: skip
-    _warn_gaps(t, col, path)
+    _warn_gaps(order, col, path)
     values, y = _split_columns(df.drop(columns=[col]), path, options)
     _check_values(values, path, ReadOptions(allow_text=False))
     # Output files give each step's timestamp as the file wrote it, not as parsed.
@@ -50,16 +50,16 @@ def read_series(path: str | os.PathLike, options: ReadOptions) -> Dataset:
                    extra=extra)  # fmt: skip
 
 
-def _warn_gaps(t: np.ndarray, col: str, path: Path) -> None:
+def _warn_gaps(idx, col: str, path: Path) -> None:
     """Warn when some steps are more than twice the usual spacing apart.
 
     The detectors read rows as evenly spaced, so a window across a gap joins
     the data on either side of it; the user should know the file has gaps.
     """
-    if len(t) < 3:
+    if len(idx) < 3:
         return
     pd = _pandas()
-    idx = pd.Index(t)  # naive or UTC times (object Timestamps for the latter), or numbers
+    # idx: a pandas Index of naive or UTC times, or of numbers, in increasing order.
     dated = isinstance(idx, pd.DatetimeIndex)
     if dated and idx.tz is not None:
         idx = idx.tz_convert(None)  # UTC, naive
@@ -83,8 +83,8 @@ def _warn_gaps(t: np.ndarray, col: str, path: Path) -> None:
 NUMERIC_DATE = r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}(?!\d)"
 
 
-def _day_first(text, col: str, path: Path) -> bool | None:
-    """Whether numeric dates put the day first; None when the rows are not all such dates.
+def _day_first(text, col: str, path: Path) -> bool:
+    """Whether numeric dates put the day first; False when the rows are not all such dates.
 
     A number above 12 is a day, so one row can settle the order for all of
     them; without this, pandas reads a row month first where it can and day
@@ -92,7 +92,7 @@ def _day_first(text, col: str, path: Path) -> bool | None:
     """
     parts = text.str.extract(NUMERIC_DATE)
     if parts.isna().to_numpy().any():
-        return None
+        return False
     first, second = parts[0].astype(int).to_numpy(), parts[1].astype(int).to_numpy()
     if (first > 12).any() and (second > 12).any():
         i, j = int(np.argmax(first > 12)), int(np.argmax(second > 12))
@@ -129,9 +129,9 @@ def _times(raw, col: str, path: Path) -> np.ndarray:
     # fraction ("...:00" beside "...:00.5"), so other rows may need their own.
     for fmt in (None, "ISO8601", "mixed"):
         try:
-            t = pd.to_datetime(raw, errors="coerce", format=fmt, dayfirst=bool(dayfirst))
+            t = pd.to_datetime(raw, errors="coerce", format=fmt, dayfirst=dayfirst)
         except ValueError:  # offsets that change (daylight saving): one clock, UTC
-            t = pd.to_datetime(raw, errors="coerce", format=fmt, dayfirst=bool(dayfirst),
+            t = pd.to_datetime(raw, errors="coerce", format=fmt, dayfirst=dayfirst,
                                utc=True)  # fmt: skip
         if not t.isna().any():
             return t.to_numpy()
