@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -155,15 +157,22 @@ def test_values_too_large_for_the_network_are_named(frame):
         enc.transform(frame.assign(amount=1e39))
 
 
+def read_as_csv(values) -> pd.Series:
+    """``values`` as pd.read_csv reads them (pandas 3: the 'str' dtype; pandas 2: object)."""
+    return pd.read_csv(io.StringIO("v\n" + "\n".join(map(str, values))))["v"]
+
+
 def test_numbers_with_a_stray_text_are_refused_not_made_levels(frame):
     # One "?" in a numeric column would make every number a level, and a value
     # far outside the training range just another unseen one.
-    stray = frame["amount"].astype(object)
-    stray.iloc[5] = "?"
-    with pytest.raises(ValueError, match=r"'amount' holds numbers but also the text '\?'"):
-        TableEncoder().fit(frame.assign(amount=stray))
-    with pytest.raises(ValueError, match="'count' holds numbers written as text"):
-        TableEncoder().fit(frame.assign(count=frame["count"].astype(str).astype(object)))
+    values = frame["amount"].tolist()
+    values[5] = "?"
+    for stray in (read_as_csv(values), pd.Series(values, dtype=object)):
+        with pytest.raises(ValueError, match=r"'amount' holds numbers but also the text '\?'"):
+            TableEncoder().fit(frame.assign(amount=stray))
+    for text in (frame["count"].astype(str), frame["count"].astype(str).astype(object)):
+        with pytest.raises(ValueError, match="'count' holds numbers written as text"):
+            TableEncoder().fit(frame.assign(count=text))
     # Declared text, zero-padded codes and booleans with a word are text.
     for col in (frame["count"].astype("string"), [f"0{v}" for v in frame["count"]],
                 [True, False, "unknown", True] * 50):

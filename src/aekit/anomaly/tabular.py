@@ -17,7 +17,9 @@ category ``1`` and the category ``1.0`` are different levels.
 A column of numbers with some text in it (``"?"``, ``"n/a"``) is refused
 rather than read as one level per number: a value far outside the training
 range would then be just another unseen level. A column meant as codes
-(``"01"``, ``"02"``) is declared with the ``category`` dtype.
+(``"01"``, ``"02"``) is declared with the ``category`` dtype (or the
+``"string"`` dtype; pandas 3's default ``str`` dtype, which it gives every
+text column it reads, declares nothing).
 
 One-hot is chosen for every categorical column (capping the width instead of
 learning embeddings keeps the model a plain dense autoencoder). The fitted
@@ -59,6 +61,15 @@ def _is_categorical(s: pd.Series) -> bool:
     # Numbers kept as Python objects (Decimals from a database, a column that
     # went through concat or apply) are numbers, not one text level per value.
     return not (s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in NUMBER_KINDS)
+
+
+def _declared_text(dtype) -> bool:
+    """Whether a column's dtype was chosen to say "these are levels", not inferred."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return True
+    # pandas 3 infers the 'str' dtype (missing value NaN) for every text column,
+    # read_csv's included, so only the NA-backed 'string' dtype is a declaration.
+    return isinstance(dtype, pd.StringDtype) and getattr(dtype, "na_value", pd.NA) is pd.NA
 
 
 def check_columns(df: pd.DataFrame, fitting: bool = True) -> None:
@@ -210,8 +221,8 @@ class TableEncoder:
     def _check_not_numbers(df: pd.DataFrame, i: int) -> None:
         """Refuse a text column that mostly holds numbers (a numeric column with a stray text)."""
         col = df.iloc[:, i]
-        if isinstance(col.dtype, (pd.CategoricalDtype, pd.StringDtype)):
-            return  # declared as codes or as text
+        if _declared_text(col.dtype):
+            return
         text = col.astype(object)
         given = col.notna().to_numpy()
         # Zero-padded codes ("02134") and booleans are not numbers written as text.
