@@ -165,3 +165,23 @@ def test_a_continuous_target_as_labels_warns(digits):
     with pytest.warns(UserWarning, match="100 different labels for 100 rows"):
         VAE(latent_dim=2, epochs=1, conditional=True, random_state=0).fit(
             X, np.linspace(0, 1, 100))  # fmt: skip
+
+
+def test_a_changed_loss_takes_effect_at_the_next_fit_only():
+    rng = np.random.default_rng(0)
+    X, y = rng.random((60, 4)), np.array([0, 1, 2] * 20)
+    for trained, changed in (("mse", "bce"), ("bce", "mse")):
+        vae = VAE(latent_dim=2, hidden=(8,), epochs=3, loss=trained, conditional=True,
+                  random_state=0).fit(X, y)  # fmt: skip
+        before = (vae.log_likelihood(X[:5], y[:5], n_samples=5),
+                  vae.log_likelihood(X[:5], n_samples=5), vae.transform(X), vae.score_samples(X))
+        vae.set_params(loss=changed)  # as hidden or scaler would, it waits for the next fit
+        after = (vae.log_likelihood(X[:5], y[:5], n_samples=5),
+                 vae.log_likelihood(X[:5], n_samples=5), vae.transform(X), vae.score_samples(X))
+        for b, a in zip(before, after):
+            np.testing.assert_array_equal(a, b)
+    # a Gaussian VAE scores data beyond [0, 1], whatever loss now says
+    gaussian = VAE(latent_dim=2, hidden=(8,), epochs=1, random_state=0)
+    gaussian.fit(rng.normal(size=(30, 4)))
+    gaussian.set_params(loss="bce")
+    assert np.all(np.isfinite(gaussian.log_likelihood(rng.normal(size=(3, 4)), n_samples=5)))

@@ -219,13 +219,24 @@ class VAE(AutoEncoder):
         self.classes_ = enc.classes_
         return self._fit(X, enc.transform(y), len(self.classes_))
 
+    def _fitted_loss(self) -> str:
+        """The reconstruction loss the network was trained with, 'mse' or 'bce'.
+
+        Read from the network (a Gaussian likelihood learns its scale), not
+        from ``loss``: like every other setting, a changed ``loss`` takes
+        effect at the next fit, and until then the trained network is scored
+        with the likelihood it learned.
+        """
+        return "mse" if self.module_.config.learn_scale else "bce"
+
     def _likelihood(self) -> Objective:
         """The reconstruction term alone: scoring needs no training settings.
 
-        Built from ``loss`` only, so a loaded model scores even if a training
-        setting saved with it (an augmentation) is refused by this version.
+        Built from the fitted loss only, so a loaded model scores even if a
+        training setting saved with it (an augmentation) is refused by this
+        version.
         """
-        return Objective(loss=self.loss)
+        return Objective(loss=self._fitted_loss())
 
     # -------------------------------------------------- labels left unsaid
     @torch.inference_mode()
@@ -338,7 +349,7 @@ class VAE(AutoEncoder):
         _check_count(n_samples)
         self._check_conditional(y)
         X = self._validate(X, reset=False)
-        if self.loss == "bce":
+        if self._fitted_loss() == "bce":
             Xs = self._scaled(X)
             lo, hi = float(Xs.min()), float(Xs.max())
             if lo < -UNIT_TOL or hi > 1 + UNIT_TOL:
@@ -380,6 +391,6 @@ class VAE(AutoEncoder):
             w = log_px + log_pz - log_qz  # (K, B)
             out.append((torch.logsumexp(w, 0) - math.log(k)).double().cpu())
         ll = torch.cat(out).numpy()
-        if self.scaler_ is not None and self.loss == "mse":
+        if self.scaler_ is not None and self._fitted_loss() == "mse":
             ll = ll + self.scaler_.log_det_jacobian(d)
         return ll
