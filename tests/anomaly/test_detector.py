@@ -170,6 +170,26 @@ def test_uint8_images_and_unit_floats_mean_the_same(tmp_path):
     assert not before.unit_pixels_ and before.pixel_range_ is None
 
 
+def test_uint8_masks_of_0_and_1_are_warned_about_at_fit_and_at_scoring():
+    # uint8 is divided by 255 whatever it holds: 0/1 masks become 0 and 1/255,
+    # the same masks as bool or floats stay 0 and 1.
+    masks = np.random.default_rng(0).random((30, 8, 8)) > 0.5
+    with pytest.warns(UserWarning, match="hold only 0 and 1.*pass them as bool or float") as seen:
+        on_u8 = AnomalyDetector(epochs=1, random_state=0).fit(masks.astype(np.uint8))
+    assert seen[0].filename == __file__
+    assert on_u8.pixel_range_[1] == pytest.approx(1 / 255)  # the documented rule still holds
+    on_bool = AnomalyDetector(epochs=1, random_state=0).fit(masks)
+    with pytest.warns(UserWarning, match="up to 0.003922, but these images go up to 1, about 255"):
+        on_u8.decision_function(masks[:3])
+    with pytest.warns(UserWarning, match="up to 1, but these images only go up to 0.003922"):
+        on_bool.decision_function(masks[:3].astype(np.uint8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # each on the scale it was fitted on
+        on_u8.decision_function(masks[:3].astype(np.uint8))
+        on_bool.decision_function(masks[:3].astype(np.float32))
+        on_bool.decision_function(np.zeros((2, 8, 8), dtype=np.uint8))  # nothing to compare
+
+
 def test_channels_last_images_warn_once_with_the_callers_shape():
     X = np.random.default_rng(0).random((20, 8, 8, 3)).astype(np.float32)
     with warnings.catch_warnings(record=True) as seen:

@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from aekit._atomic import atomic_fit
-from aekit.anomaly.pixels import UNIT_MAX, check_pixel_scale, unit_pixels
+from aekit.anomaly.pixels import UNIT_MAX, check_pixel_scale, unit_pixels, warn_unit_masks
 from aekit.anomaly.scoring import error_scale, overflow_as_inf, squared_errors
 from aekit.anomaly.settings import member_estimators
 from aekit.anomaly.tabular import TABLE_SCALERS, TableEncoder, check_columns
@@ -81,8 +81,10 @@ class AnomalyDetector(BaseEstimator):
     scaler : {'robust', 'standard'} or None, default='robust'
         Scaling of numeric table columns. Images: ``uint8`` ones are divided
         by 255, so that arrays of 0-255 pixels and the [0, 1] values of aekit's
-        image-folder reader mean the same; other images are used as given,
-        except that a model member min-max scales values outside [0, 1].
+        image-folder reader mean the same (``uint8`` 0/1 masks become 0 and
+        1/255, with a warning: pass masks as ``bool`` or float); other images
+        are used as given, except that a model member min-max scales values
+        outside [0, 1].
     standardize : bool or 'auto', default='auto'
         Divide each feature's error by its held-out typical error. 'auto':
         on for tables, off for images (a pixel that is always black would
@@ -124,7 +126,8 @@ class AnomalyDetector(BaseEstimator):
         on 0-255 floats reads ``uint8`` as the same 0-255 values.
     pixel_range_ : (float, float) or None
         Smallest and largest training pixel value after that; images scored
-        on another scale (0-255 against [0, 1]) get a warning.
+        on another scale (0-255 against [0, 1], or a largest value about 255
+        times or a 255th of the training images') get a warning.
     n_features_in_ : int
         Columns of a table (for images, scikit-learn's convention: ``X.shape[1]``).
     feature_names_in_ : ndarray of str
@@ -264,6 +267,7 @@ class AnomalyDetector(BaseEstimator):
         check_float32_range(arr, "images")
         if reset:
             warn_channels_last(arr.shape)
+            warn_unit_masks(arr)
             self.unit_pixels_, self.pixel_range_ = True, None
         fitted = self.pixel_range_
         divide = self.unit_pixels_ and (fitted is None or fitted[1] <= UNIT_MAX)

@@ -6,6 +6,12 @@ on one form and scored on the other would flag every image (or none), so
 ``uint8`` images are divided by 255 on the way in (unless the detector was
 fitted on 0-255 floats, which ``uint8`` then matches as it is), and images whose
 values lie on another scale than the training images' get a warning.
+
+The rule goes by dtype alone, so ``uint8`` masks of 0 and 1 become 0 and
+1/255 while the same masks as ``bool`` or floats stay 0 and 1: fitting on
+such masks warns (pass them as ``bool`` or float to have them read as 0 and
+1), and scoring images whose largest value is about 255 times the training
+images' (or a 255th of it) warns too.
 """
 
 from __future__ import annotations
@@ -18,6 +24,26 @@ from aekit._warnings import warn_user
 UNIT_MAX = 1.0
 #: Smallest training maximum read as "pixels on a 0-255 scale" (above 0-16 digits).
 WIDE_MAX = 32.0
+#: How far from 255 the ratio of two maxima may be (either way) and still read as
+#: "divided by 255 once more or once less": masks give exactly 255, images near it.
+RATIO_SLACK = 2.0
+
+
+def warn_unit_masks(images: np.ndarray) -> None:
+    """Warn when ``uint8`` images hold only 0 and 1: :func:`unit_pixels` reads them as 0-255.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, H, W) or (n, C, H, W)
+        The images as given, before :func:`unit_pixels`.
+    """
+    if images.dtype != np.uint8 or images.size == 0 or int(images.max()) != 1:
+        return
+    warn_user(
+        "these uint8 images hold only 0 and 1; uint8 pixels are read as 0-255 and divided "
+        "by 255, so they become 0 and 1/255: to have 0/1 masks read as 0 and 1, pass them "
+        "as bool or float (X.astype(bool) or X.astype(np.float32))"
+    )
 
 
 def unit_pixels(images: np.ndarray) -> np.ndarray:
@@ -30,7 +56,11 @@ def unit_pixels(images: np.ndarray) -> np.ndarray:
 def check_pixel_scale(
     fitted_range: tuple[float, float] | None, images: np.ndarray
 ) -> None:
-    """Warn when ``images`` lie on another scale than the training images: [0, 1] against 0-255.
+    """Warn when ``images`` lie on another scale than the training images.
+
+    That is [0, 1] against 0-255, or a largest value about 255 times (or a
+    255th of) the training images' largest: ``uint8`` 0/1 masks (read as 0
+    and 1/255) against the same masks as ``bool`` or floats.
 
     Parameters
     ----------
@@ -56,3 +86,20 @@ def check_pixel_scale(
             f"the detector was fitted on pixel values in [0, 1], but these images go up to "
             f"{top:.4g}: scale them as the training images were (divide by 255?)"
         )
+    elif top > 0 and hi > 0 and _near_255(hi / top):
+        warn_user(
+            f"the detector was fitted on pixel values up to {hi:.4g}, but these images only "
+            f"go up to {top:.4g}, about 255 times less: uint8 images are divided by 255, so "
+            "uint8 0/1 masks become 0 and 1/255; pass them as bool or float, as the training "
+            "images were"
+        )
+    elif top > 0 and hi > 0 and _near_255(top / hi):
+        warn_user(
+            f"the detector was fitted on pixel values up to {hi:.4g}, but these images go up "
+            f"to {top:.4g}, about 255 times more: were the training images uint8 0/1 masks "
+            "(read as 0 and 1/255)? Pass these the same way, or fit again on bool or float masks"
+        )
+
+
+def _near_255(ratio: float) -> bool:
+    return 255.0 / RATIO_SLACK <= ratio <= 255.0 * RATIO_SLACK
