@@ -292,6 +292,20 @@ def _model_takes(model: Any) -> str:
     return "images" if shape is not None and len(shape) >= 2 else "a table"
 
 
+def _same_layout(got: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    """Whether samples of shape ``got`` are the model's ``shape`` with its values in order.
+
+    Flat rows ``(H*W,)`` and shapes that differ only by axes of length 1
+    (``(H, W)`` for ``(1, H, W)``) are; a transposed or channels-last
+    ``(H, W, 3)`` sample holds as many values, which a reshape would scramble.
+    """
+    import numpy as np
+
+    if len(got) == 1:
+        return got[0] == int(np.prod(shape))
+    return [d for d in got if d != 1] == [d for d in shape if d != 1]
+
+
 def match_model(model: Any, data, args: argparse.Namespace):
     """The features of ``data`` the way ``model`` takes them, or a one-line error.
 
@@ -329,9 +343,13 @@ def match_model(model: Any, data, args: argparse.Namespace):
     shape = sample_shape(model)
     got = X.shape[1:]
     if shape is not None and len(shape) >= 2 and tuple(got) != shape:
-        if int(np.prod(got)) == int(np.prod(shape)):
+        if _same_layout(tuple(got), shape):
             return np.asarray(X).reshape(len(X), *shape)
-        hint = " (pass --image-size)" if data.kind == "images" else ""
+        hint = ""
+        if data.kind == "images":
+            hint = (f" (--image-size is HEIGHTxWIDTH: leave it out to read the images at "
+                    f"{shape[-2]}x{shape[-1]})" if getattr(args, "image_size", None)
+                    else " (pass --image-size)")  # fmt: skip
         raise CLIError(f"{data.source}: samples have shape {tuple(got)}, the model was trained "
                        f"on shape {shape}{hint}")  # fmt: skip
     rows = shape[0] if shape is not None and len(shape) == 1 else None
