@@ -18,11 +18,13 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_consistent_length, column_or_1d
 
 from aekit._params import check_flag, is_count, is_real
 from aekit.estimators._data import resolve_architecture
 from aekit.estimators._settings import default_latent_dim
 from aekit.estimators.base import BaseAutoEncoder
+from aekit.estimators.vae import _no_missing
 from aekit.training import NonFiniteLossError
 
 logger = logging.getLogger(__name__)
@@ -179,6 +181,37 @@ def _ordered_split(X, y, validation_fraction: float, gap: Any) -> tuple:
     return rows(X, tr), rows(X, va), rows(y, tr), rows(y, va)
 
 
+def _check_strata(y, validation_fraction: float) -> None:
+    """Refuse class labels that a split stratified on them cannot keep in proportion.
+
+    Checked here, as scikit-learn's own error would not say that tune
+    stratified, or why; the sizes are those ``train_test_split`` computes.
+    """
+    labels, counts = np.unique(_no_missing(column_or_1d(y)), return_counts=True)
+    why = (
+        "tune holds out rows stratified on y, so that a conditional VAE's trials are "
+        "scored on the classes they were trained on, in proportion"
+    )
+    rare = labels[counts < 2].tolist()
+    if rare:
+        which = (
+            f"class {rare[0]!r} has only 1 row" if len(rare) == 1
+            else f"{len(rare)} of its {len(labels)} classes have only 1 row, such as {rare[:3]}"
+        )
+        raise ValueError(
+            f"{why}; each class needs 2 rows or more, but {which}: merge or drop the rare "
+            "classes, or, if y is not class labels, set conditional=False"
+        )
+    k, n = len(labels), int(counts.sum())
+    n_va = math.ceil(validation_fraction * n)
+    if not k <= n_va <= n - k:
+        raise ValueError(
+            f"{why}; each part needs a row of each of y's {k} classes, but "
+            f"validation_fraction={validation_fraction!r} holds out {n_va} of the {n} rows, "
+            f"leaving {n - n_va}: choose one that holds out between {k} and {n - k} rows"
+        )
+
+
 def tune(
     estimator: BaseAutoEncoder,
     X,
@@ -216,7 +249,10 @@ def tune(
     X : array-like of shape (n_samples, ...)
         Data, as for ``estimator.fit``.
     y : array-like of shape (n_samples,), optional
-        Class labels, passed to ``fit`` (a conditional VAE).
+        Class labels, passed to ``fit`` (a conditional VAE). For a
+        conditional VAE the held-out rows are drawn stratified on them (each
+        class in proportion), so each class needs 2 rows or more; an
+        estimator that ignores ``y`` gets a plain random split.
     n_trials : int or None, default=20
         Number of trials (None: until ``timeout``).
     timeout : float or None, default=None
@@ -299,11 +335,17 @@ def tune(
         template.set_params(random_state=seed)
     if gap is None:
         arrays = [X] if y is None else [X, y]
+        # Only labels the estimator trains on are stratified on: an AutoEncoder or
+        # VAE(conditional=False) ignores y, which may be a continuous target.
+        stratify = template._uses_labels(y)
+        if stratify:
+            check_consistent_length(X, y)
+            _check_strata(y, validation_fraction)
         parts = train_test_split(
             *arrays,
             test_size=validation_fraction,
             random_state=seed,
-            stratify=None if y is None else y,
+            stratify=y if stratify else None,
         )
         X_tr, X_va = parts[0], parts[1]
         y_tr, y_va = (None, None) if y is None else (parts[2], parts[3])

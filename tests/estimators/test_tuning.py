@@ -164,6 +164,30 @@ def test_bad_arguments(X):
         aekit.tune(AutoEncoder(), X[:10], gap=5)
 
 
+def test_only_labels_the_estimator_trains_on_stratify_the_split():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 5))
+    rare = np.array([0] * 39 + [1])
+    tiny = dict(latent_dim=2, hidden=(4,), epochs=1, random_state=0)
+    # fit ignores y here, so a continuous target or a one-row class is no reason to fail
+    for est in (AutoEncoder(**tiny), VAE(conditional=False, **tiny)):
+        for y in (rng.normal(size=40), rare):
+            best, _ = aekit.tune(est, X, y, n_trials=1, random_state=0)
+            assert best.n_epochs_ == 1
+    with pytest.raises(ValueError, match=r"^tune holds out rows stratified on y.*each class "
+                       r"needs 2 rows or more, but class 1 has only 1 row"):
+        aekit.tune(VAE(conditional=True, **tiny), X, rare, n_trials=1)
+    with pytest.raises(ValueError, match=r"^tune holds out rows stratified on y.*40 of its 40 "
+                       r"classes have only 1 row.*set conditional=False"):
+        aekit.tune(VAE(**tiny), X, rng.normal(size=40), n_trials=1)
+    with pytest.raises(ValueError, match=r"each part needs a row of each of y's 10 classes, but "
+                       r"validation_fraction=0.2 holds out 8 of the 40 rows"):
+        aekit.tune(VAE(conditional=True, **tiny), X, np.arange(40) % 10, n_trials=1)
+    best, _ = aekit.tune(VAE(conditional=True, **tiny), X, np.arange(40) % 4, n_trials=1,
+                         random_state=0)  # fmt: skip
+    assert best.classes_.tolist() == [0, 1, 2, 3]
+
+
 def test_ordered_rows_hold_out_the_last_ones_with_a_gap_before_them():
     from aekit.tuning import _ordered_split
 

@@ -126,6 +126,10 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Class indices for a conditional model; None for an unconditional one."""
         return None
 
+    def _uses_labels(self, y) -> bool:
+        """Whether ``fit(X, y)`` trains on ``y``: a plain autoencoder ignores it."""
+        return False
+
     @torch.inference_mode()
     def _map(
         self,

@@ -154,6 +154,19 @@ class VAE(AutoEncoder):
             )
         return torch.from_numpy(np.searchsorted(self.classes_, y)).long()
 
+    def _conditional_setting(self) -> bool | str:
+        """``conditional`` checked: True, False or 'auto'."""
+        cond = self.conditional
+        if isinstance(cond, (bool, np.bool_)):
+            return bool(cond)
+        if isinstance(cond, str) and cond == "auto":
+            return cond
+        raise ValueError(f"conditional must be 'auto', True or False, got {cond!r}")
+
+    def _uses_labels(self, y) -> bool:
+        """Whether ``fit(X, y)`` trains a conditional VAE on ``y``."""
+        return y is not None and self._conditional_setting() is not False
+
     @atomic_fit
     def fit(self, X, y=None):
         """Train the VAE; with ``y`` (class labels), a conditional VAE.
@@ -168,11 +181,7 @@ class VAE(AutoEncoder):
         -------
         self
         """
-        cond = self.conditional
-        if isinstance(cond, (bool, np.bool_)):
-            cond = bool(cond)
-        elif not (isinstance(cond, str) and cond == "auto"):
-            raise ValueError(f"conditional must be 'auto', True or False, got {cond!r}")
+        cond = self._conditional_setting()
         if cond is False:
             y = None
         warm = self._continues()
