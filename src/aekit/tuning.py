@@ -113,7 +113,9 @@ def default_space(
 
 
 def _same(a: Any, b: Any) -> bool:
-    """Equal parameter values, a list and a tuple of the same sizes included."""
+    """Equal parameter values, a list, a tuple and an array of the same sizes included."""
+    # An array's == is elementwise, and bool() of it refuses to choose.
+    a, b = (v.tolist() if isinstance(v, np.ndarray) else v for v in (a, b))
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return tuple(a) == tuple(b)
     return bool(a == b)

@@ -46,6 +46,17 @@ def test_parameters_the_user_set_are_kept(X):
     assert best.hidden == (8,) and best.lr == 0.05 and best.noise == 0.5
 
 
+def test_hidden_given_as_an_array_is_kept(X):
+    from aekit.tuning import _same
+
+    template = AutoEncoder(latent_dim=2, hidden=np.array([8, 4]), **FAST)
+    best, study = aekit.tune(template, X, n_trials=1, random_state=0)
+    assert "hidden" not in study.trials[0].user_attrs["params"]
+    assert best.module_.config.hidden == (8, 4)
+    assert _same(np.array([8, 4]), (8, 4)) and not _same(np.array([8, 4]), (8,))
+    assert not _same(np.array([8, 4]), "auto") and not _same((8, 4), np.array([[8, 4]]))
+
+
 def test_fixed_parameters_are_kept_at_the_class_default_too(X):
     # lr=1e-3 and noise=0 are AutoEncoder's defaults: without `fixed` they are searched.
     template = AutoEncoder(latent_dim=4, lr=1e-3, noise=0.0, **FAST)
