@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -274,9 +274,11 @@ def tune(
         stride)`` for windows of a series). Random held-out windows would
         overlap training ones and flatter the trials that memorise.
     pruner : optuna.pruners.BasePruner, optional
-        Default: ``MedianPruner(n_startup_trials=3, n_warmup_steps=5)``.
+        Default: ``MedianPruner(n_startup_trials=3, n_warmup_steps=5)``. Not
+        with ``study``, which keeps its own.
     sampler : optuna.samplers.BaseSampler, optional
-        Default: ``TPESampler(seed=random_state)``.
+        Default: ``TPESampler(seed=random_state)``. Not with ``study``, which
+        keeps its own.
     study : optuna.Study, optional
         Continue an existing study (it must minimise).
     random_state : int or None, default=None
@@ -303,6 +305,8 @@ def tune(
     ------
     ImportError
         If Optuna is not installed (``pip install aekit[tune]``).
+    TypeError
+        If ``pruner``, ``sampler``, ``study`` or ``fixed`` is of the wrong kind.
     RuntimeError
         If every trial was pruned or hit a non-finite loss.
 
@@ -329,6 +333,34 @@ def tune(
         raise ValueError(f"n_trials must be an integer >= 1 or None, got {n_trials!r}")
     if timeout is not None and not (is_real(timeout) and timeout > 0):
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    # Checked here: a name string in their place fails deep inside Optuna, the
+    # pruner's only once a trial has trained an epoch.
+    for name, value, kind, example in (
+        ("pruner", pruner, optuna.pruners.BasePruner, "optuna.pruners.MedianPruner()"),
+        ("sampler", sampler, optuna.samplers.BaseSampler, "optuna.samplers.TPESampler()"),
+        ("study", study, optuna.study.Study, "optuna.create_study()"),
+    ):
+        if value is not None and not isinstance(value, kind):
+            raise TypeError(
+                f"{name} must be None or an Optuna {kind.__name__}, such as {example}; "
+                f"got {value!r}"
+            )
+    if study is not None:
+        given = [k for k, v in (("pruner", pruner), ("sampler", sampler)) if v is not None]
+        if given:
+            raise ValueError(
+                f"{' and '.join(given)} would be ignored: a given study keeps its own; "
+                "create the study with them (optuna.create_study) or leave study out"
+            )
+        if study.directions != [optuna.study.StudyDirection.MINIMIZE]:
+            raise ValueError("study must minimise: the objective is a reconstruction error")
+    names = [fixed] if isinstance(fixed, str) else fixed
+    names = list(names) if isinstance(names, Iterable) else None
+    if names is None or not all(isinstance(k, str) for k in names):
+        raise TypeError(
+            f"fixed must be a parameter name or a collection of them (strings), got {fixed!r}"
+        )
+    fixed = names
     seed = (
         None if random_state is None else int(check_random_state(random_state).randint(2**31 - 1))
     )
@@ -360,7 +392,6 @@ def tune(
             + f", which leaves {len(X_tr)} to train on; it needs at least {MIN_TRAIN_ROWS}"
         )
     refit = check_flag("refit", refit)
-    fixed = [fixed] if isinstance(fixed, str) else list(fixed)
     unknown = sorted(set(fixed) - set(template.get_params()))
     if unknown:
         raise ValueError(f"fixed names parameters {type(template).__name__} does not have: "
@@ -393,8 +424,6 @@ def tune(
             kept.update(value=value, estimator=est)
         return value
 
-    if study is not None and study.direction != optuna.study.StudyDirection.MINIMIZE:
-        raise ValueError("study must minimise: the objective is a reconstruction error")
     if study is None:
         study = optuna.create_study(
             direction="minimize",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import numpy as np
@@ -168,6 +169,23 @@ def test_bad_arguments(X):
         aekit.tune(AutoEncoder(), X, refit="no")
     with pytest.raises(TypeError, match="must return a dict of estimator parameters"):
         aekit.tune(AutoEncoder(**FAST), X, n_trials=1, space=lambda trial: [("lr", 0.01)])
+    with pytest.raises(TypeError, match=r"pruner must be None or an Optuna BasePruner, "
+                       r"such as optuna.pruners.MedianPruner\(\); got 'median'"):
+        aekit.tune(AutoEncoder(**FAST), X, n_trials=1, pruner="median")
+    with pytest.raises(TypeError, match="sampler must be None or an Optuna BaseSampler.*'tpe'"):
+        aekit.tune(AutoEncoder(**FAST), X, n_trials=1, sampler="tpe")
+    with pytest.raises(TypeError, match="study must be None or an Optuna Study.*'my-study'"):
+        aekit.tune(AutoEncoder(**FAST), X, n_trials=1, study="my-study")
+    with pytest.raises(ValueError, match="pruner would be ignored: a given study keeps its own"):
+        aekit.tune(AutoEncoder(**FAST), X, n_trials=1, study=optuna.create_study(),
+                   pruner=optuna.pruners.NopPruner())  # fmt: skip
+    with pytest.raises(ValueError, match="study must minimise"):
+        aekit.tune(AutoEncoder(), X, study=optuna.create_study(directions=["minimize"] * 2))
+    for fixed in (5, ["lr", 5]):
+        with pytest.raises(TypeError, match=re.escape(
+                "fixed must be a parameter name or a collection of them (strings), "
+                f"got {fixed!r}")):  # fmt: skip
+            aekit.tune(AutoEncoder(**FAST), X, n_trials=1, fixed=fixed)
     with pytest.raises(ValueError, match="gap must be None or an integer >= 0, got -1"):
         aekit.tune(AutoEncoder(), X, gap=-1)
     with pytest.raises(ValueError, match=r"holds out 2 of the 10 rows to compare trials \(and "
