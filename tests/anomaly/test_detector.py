@@ -109,7 +109,9 @@ def test_mixed_type_dataframe():
     assert auc >= 0.95
     unseen = rows(5)
     unseen["kind"] = "gigantic"
-    s = det.decision_function(unseen)  # a level never seen in fit: no crash, high scores
+    with pytest.warns(UserWarning, match=r"'kind' in 5 of 5 rows \('gigantic'\)") as seen:
+        s = det.decision_function(unseen)  # a level never seen in fit: no crash, high scores
+    assert seen[0].filename == __file__
     assert np.isfinite(s).all() and (s > det.threshold_).all()
     ex = det.explain(test.head(4))
     assert list(ex.columns) == ["kind", "size", "weight", "ok"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -39,9 +40,31 @@ def test_unseen_level_and_column_order(frame):
     enc = TableEncoder().fit(frame)
     new = frame.head(3).copy()
     new.loc[new.index[0], "kind"] = "never seen"
-    Z = enc.transform(new[["count", "flag", "kind", "amount"]])  # reordered columns
+    with pytest.warns(UserWarning, match="'kind' in 1 of 3 rows \\('never seen'\\)"):
+        Z = enc.transform(new[["count", "flag", "kind", "amount"]])  # reordered columns
     np.testing.assert_array_equal(Z[0, 3:6], 0.0)
     np.testing.assert_allclose(Z[1:], enc.transform(frame.head(3))[1:])
+
+
+def test_values_unseen_in_fit_are_warned_about_by_column(frame):
+    # All zeros (no level) can score lower than the right level: a typo, a
+    # change of case or a missing value must not pass unnoticed.
+    enc = TableEncoder().fit(frame.assign(shade=frame["kind"].str.upper()))
+    new = frame.head(11).assign(shade=frame["kind"].head(11).str.upper())
+    new["kind"] = ["A"] * 4 + [None] * 3 + ["d"] * 2 + ["e", "b"]
+    new.loc[new.index[:2], "shade"] = ["Q", "C"]
+    with pytest.warns(UserWarning) as seen:
+        Z = enc.transform(new)
+    assert len(seen) == 1 and seen[0].filename == __file__
+    said = str(seen[0].message)
+    assert "'kind' in 10 of 11 rows ('A', a missing value, 'd' and 1 more)" in said
+    assert "'shade' in 1 of 11 rows ('Q')" in said
+    np.testing.assert_array_equal(Z[[0, 2], 3:6], 0.0)  # still encoded as no level
+    with pytest.warns(UserWarning, match=r"'kind' in 1 of 1 rows \(a missing value\)"):
+        enc.transform(frame.head(1).assign(kind=None, shade="A"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every level seen: nothing to say
+        enc.transform(frame.assign(shade=frame["kind"].str.upper()))
 
 
 def test_many_levels_get_an_other_column():

@@ -9,10 +9,14 @@ Text and categorical columns are one-hot encoded by scikit-learn's
 :data:`MAX_LEVELS` levels keeps its most frequent ones and gets an "other"
 column for the rest. A level never seen in ``fit`` goes to "other" when
 there is one and to all zeros otherwise, so scoring never crashes on new
-categories, and such a row reconstructs badly, which is what should happen.
-A missing text value (None, NaN, ``pd.NA``) is the level :data:`MISSING`, the
-same on every pandas version. Levels are matched by their text, so the
-category ``1`` and the category ``1.0`` are different levels.
+categories. All zeros is no level at all, and such a row can score lower
+than with its right level, so :meth:`TableEncoder.transform` warns, naming
+the columns, some of their unseen values and how many rows hold them (a
+typo, a change of case, codes sent instead of labels, a missing value in a
+column that had none in ``fit``). A missing text value (None, NaN,
+``pd.NA``) is the level :data:`MISSING`, the same on every pandas version.
+Levels are matched by their text, so the category ``1`` and the category
+``1.0`` are different levels.
 
 A column of numbers with some text in it (``"?"``, ``"n/a"``) is refused
 rather than read as one level per number: a value far outside the training
@@ -38,6 +42,8 @@ from aekit.estimators._data import FLOAT32_MAX
 
 #: Most one-hot columns per categorical column (the rarest levels share one).
 MAX_LEVELS = 32
+#: Unseen values a warning names per column.
+SHOWN_UNSEEN = 3
 #: Numeric scalings for tables.
 TABLE_SCALERS = ("robust", "standard", None)
 
@@ -311,7 +317,16 @@ class TableEncoder:
         self.n_encoded_ = len(groups)
 
     def transform(self, X) -> np.ndarray:
-        """Encode ``X`` (n, d) to ``(n, n_encoded)`` float32, in the order of ``groups_``."""
+        """Encode ``X`` (n, d) to ``(n, n_encoded)`` float32, in the order of ``groups_``.
+
+        Warns
+        -----
+        UserWarning
+            When a text column without an "other" level holds values not seen
+            in ``fit`` (missing ones included, where ``fit`` had none): they
+            are encoded as all zeros, and the warning names the columns, some
+            of the values and how many rows hold them.
+        """
         df = self.as_frame(X)
         check_columns(df, fitting=False)
         by_name = self.named_ and isinstance(X, pd.DataFrame)
@@ -325,7 +340,7 @@ class TableEncoder:
             raise ValueError(
                 f"X has {df.shape[1]} columns, but the detector was fitted on {len(self.columns_)}"
             )
-        blocks = []
+        blocks, unseen = [], []
         if self.numeric_:
             scaled = (self._numeric_block(df) - self.offset_) / self.scale_
             big = (scaled.max(axis=0, initial=0.0) > FLOAT32_MAX) | (
@@ -344,9 +359,28 @@ class TableEncoder:
         ):
             text = self._text(df, i)
             blocks.append(enc.transform(pd.DataFrame({"level": text.to_numpy(dtype=object)})))
+            known = text.isin(levels)
             if other:
-                blocks.append((~text.isin(levels)).to_numpy(dtype=np.float32)[:, None])
+                blocks.append((~known).to_numpy(dtype=np.float32)[:, None])
+            elif not known.all():
+                unseen.append(self._unseen(self.columns_[i], text[~known], len(text)))
+        if unseen:
+            warn_user(
+                "text columns hold values not seen in fit, encoded as no level at all (all "
+                f"zeros): {'; '.join(unseen)}. Such a row can score lower than with its right "
+                "level: check for typos, changed case or codes given instead of labels, or fit "
+                "on data that has these values"
+            )
         return np.hstack(blocks).astype(np.float32)
+
+    @staticmethod
+    def _unseen(name: str, new: pd.Series, n: int) -> str:
+        """``new`` (the unseen values of column ``name`` in ``n`` rows) in words."""
+        counts = new.value_counts(sort=True)
+        top = counts.index[:SHOWN_UNSEEN]
+        shown = ["a missing value" if v == MISSING else repr(v) for v in top]
+        more = f" and {len(counts) - SHOWN_UNSEEN} more" if len(counts) > SHOWN_UNSEEN else ""
+        return f"{name!r} in {len(new)} of {n} rows ({', '.join(shown)}{more})"
 
     def fit_transform(self, X) -> np.ndarray:
         """:meth:`fit` then :meth:`transform`."""
