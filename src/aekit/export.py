@@ -39,6 +39,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from aekit._params import check_flag, is_count
 from aekit._version import __version__
 
 #: Oldest opset the torch.export-based exporter writes (older ones give invalid files).
@@ -149,7 +150,8 @@ def to_onnx(
     TypeError
         If ``estimator`` is not an AutoEncoder or a VAE.
     ValueError
-        If ``opset_version`` is older than the torch.export exporter writes.
+        If ``opset_version`` is not an integer >= 1 or is older than the
+        torch.export exporter writes, or ``dynamo`` is not None, True or False.
     """
     from aekit.estimators.base import BaseAutoEncoder
 
@@ -160,6 +162,15 @@ def to_onnx(
             "of the input and its scoring)"
         )
     check_is_fitted(estimator, "module_")
+    if opset_version is not None:
+        # A string or a float would fail inside torch's exporter, after it prints the graph.
+        if not is_count(opset_version):
+            raise ValueError(
+                f"opset_version must be None or an integer >= 1, got {opset_version!r}"
+            )
+        opset_version = int(opset_version)
+    if dynamo is not None:
+        dynamo = check_flag("dynamo", dynamo)
     if importlib.util.find_spec("onnx") is None:
         raise ImportError("ONNX export needs the onnx package: pip install 'aekit[onnx]'")
     if dynamo is None:

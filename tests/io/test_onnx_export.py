@@ -94,6 +94,28 @@ def test_an_opset_the_exporter_cannot_write_is_refused_and_writes_nothing(vae, t
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(dynamo="no"), "dynamo must be True or False, got 'no'"),
+        (dict(opset_version="18"), "opset_version must be None or an integer >= 1, got '18'"),
+        (dict(opset_version=17.0, dynamo=False), "integer >= 1, got 17.0"),
+        (dict(opset_version=0), "integer >= 1, got 0"),
+    ],
+)
+def test_export_options_of_the_wrong_kind_are_refused(dense_ae, tmp_path, monkeypatch, kwargs,
+                                                       message):  # fmt: skip
+    import torch
+
+    def fail(*args, **kw):
+        raise AssertionError(f"torch.onnx.export was called with {kw.get('dynamo')=}")
+
+    monkeypatch.setattr(torch.onnx, "export", fail)  # "no" would pick the torch.export one
+    with pytest.raises(ValueError, match=message):
+        to_onnx(dense_ae, tmp_path / "m.onnx", **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_multichannel_series_windows_parity_and_round_trip(tmp_path):
     # Channels in different units are scaled each on its own, in Python, in the
     # model file and in the ONNX graphs alike.
