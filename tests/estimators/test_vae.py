@@ -129,6 +129,12 @@ def test_warm_start_keeps_the_label_input_it_was_trained_with():
                random_state=0).fit(X, y)  # fmt: skip
     with pytest.raises(ValueError, match="fitted with labels: pass y again"):
         cond.fit(X)
+    cond.set_params(conditional=False)
+    for given in (y, None):  # y is dropped by conditional=False, so "pass y" would not help
+        with pytest.raises(ValueError, match="fitted with labels; conditional=False cannot "
+                           "train it without them: set conditional back to True or 'auto'"):
+            cond.fit(X, given)
+    cond.set_params(conditional=True)
     with pytest.raises(ValueError, match=r"labels not seen in the first fit: \['q'\]"):
         cond.fit(X, np.array(list("abq") * 20))
     assert list(cond.classes_) == ["a", "b", "c"] and cond.transform(X[:2], y[:2]).shape == (2, 2)

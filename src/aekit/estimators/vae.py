@@ -186,6 +186,13 @@ class VAE(AutoEncoder):
             y = None
         warm = self._continues()
         known = np.asarray(getattr(self, "classes_", ()))
+        if warm and len(known) and cond is False:
+            # Named apart: y was dropped above, so "pass y again" would be no help.
+            raise ValueError(
+                "warm_start continues the trained network, which was fitted with labels; "
+                "conditional=False cannot train it without them: set conditional back to "
+                "True or 'auto' and pass y, or set warm_start=False to fit a new VAE"
+            )
         if warm and (y is None) != (len(known) == 0):
             # Checked before anything changes: the trained network has (or lacks)
             # a label input, which a further fit cannot add or take away.
