@@ -89,6 +89,17 @@ def test_codes_of_the_wrong_size_are_refused(fitted):
         fitted.inverse_transform(np.full((3, 2), np.nan))
 
 
+@pytest.mark.parametrize("scaler", [None, "auto"])
+def test_codes_beyond_float32_are_refused(table, scaler):
+    # Finite in float64, infinite in the float32 network: inf and NaN came out
+    # (no scaler), or scikit-learn's error about an array the user never saw.
+    ae = AutoEncoder(scaler=scaler, output="linear", **TINY).fit(table)
+    codes = np.array([[1e39, 0.0]])
+    with pytest.raises(ValueError, match="codes holds values beyond float32's range"):
+        ae.inverse_transform(codes)
+    assert np.all(np.isfinite(ae.inverse_transform(np.array([[1e3, 0.0]]))))
+
+
 def test_use_before_fit_raises_not_fitted(table):
     with pytest.raises(NotFittedError):
         AutoEncoder().transform(table)

@@ -20,6 +20,7 @@ from aekit._atomic import atomic_fit
 from aekit._params import check_flag
 from aekit.estimators._data import (
     Scaling,
+    check_float32_range,
     choose_scaling,
     resolve_architecture,
     to_tensor,
@@ -284,6 +285,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             )
         if not np.isfinite(Z).all():
             raise ValueError("codes contain NaN or infinity")
+        check_float32_range(Z, "codes")
         m = self.module_
         decode = lambda z, c: m.activate(m.decode(z, c))  # noqa: E731
         out = self._map(decode, torch.tensor(Z, dtype=torch.float32), self._labels(y, len(Z)))
