@@ -11,6 +11,7 @@ import pytest
 import aekit
 from aekit.report import Report, describe, make_report
 from aekit.report.common import binary_labels
+from aekit.report.summary import summarize_data
 
 
 def titles(html: str) -> list[str]:
@@ -188,6 +189,29 @@ def test_a_sampled_report_says_so_and_numbers_rows_as_in_the_data():
     section = html[html.rfind("Most anomalous rows"):]  # the section, not the contents list
     top = re.search(r"<td[^>]*>(\d+)</td>", section)
     assert row != 40 and top and int(top.group(1)) == row
+
+
+def test_a_table_with_an_index_names_its_rows_by_it_and_counts_booleans_as_numbers():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60),
+                      "ok": np.arange(60) % 2 == 0, "on": pd.array([True, None] * 30)},
+                     index=pd.Index([f"cust{1000 + i}" for i in range(60)], name="customer"))
+    det = aekit.AnomalyDetector(epochs=2, n_estimators=1, random_state=0)
+    det.fit(X.drop(columns="on"))
+    test = X.drop(columns="on")
+    test.loc["cust1007", "a"] = 25.0
+    html = Report().add_estimator(det, test).to_html()
+    section = html[html.rfind("Most anomalous rows"):]  # the section, not the contents list
+    assert "<th>customer</th>" in section
+    # as explain names it, not by its position (7) in the table
+    assert re.search(r"<tr><td>(\w+)</td>", section).group(1) == "cust1007"
+    assert det.explain(test).sort_values("a").index[-1] == "cust1007"
+    assert "<th>numeric columns</th><td class=\"num\">3</td>" in html
+    assert "text columns" not in html
+    info = summarize_data(X)  # nullable booleans too, their missing values left out
+    assert info["numeric columns"] == 4 and "text columns" not in info
+    ab = X[["a", "b"]].to_numpy()
+    assert info["value range"] == f"{min(ab.min(), 0):.4g} to {max(ab.max(), 1):.4g}"
 
 
 def test_dollar_signs_in_names_are_drawn_as_written():

@@ -183,7 +183,7 @@ def file_metadata(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def summarize_data(X: Any, y: Any = None) -> dict[str, Any]:
-    """Rows, shape, value range, column types and label counts of a data set.
+    """Rows, shape, value range, column types (booleans count as numeric) and label counts.
 
     Parameters
     ----------
@@ -193,12 +193,13 @@ def summarize_data(X: Any, y: Any = None) -> dict[str, Any]:
     out: dict[str, Any] = {"rows": len(X)}
     cols = getattr(X, "columns", None)
     if cols is not None:
-        numeric = X.select_dtypes("number")
+        # Booleans are the numbers 0 and 1 to the models (aekit.anomaly.tabular), not text.
+        numeric = X.select_dtypes(include=["number", "bool"])
         out["columns"] = len(cols)
         out["numeric columns"] = numeric.shape[1]
         if numeric.shape[1] < len(cols):
             out["text columns"] = len(cols) - numeric.shape[1]
-        values = numeric.to_numpy(dtype=float)
+        values = numeric.to_numpy(dtype=float, na_value=np.nan)
     else:
         values = np.asarray(X, dtype=float)
         out["sample shape"] = "x".join(str(s) for s in values.shape[1:])
