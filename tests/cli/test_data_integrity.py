@@ -43,3 +43,58 @@ def test_images_in_another_layout_are_refused_not_reshaped(aekit, models, files,
     gray = read_images(files["images"]).X
     np.save(tmp_path / "g.npy", gray[:, None])  # (n, 1, H, W): one channel, in order
     assert aekit("-q", "encode", models["gray"], tmp_path / "g.npy").code == 0
+
+
+def _labelled_table(path, labels) -> None:
+    """Three numeric columns and a label column ``y`` written exactly as given."""
+    rng = np.random.default_rng(0)
+    lines = ["a,b,c,y"] + [f"{x[0]:.4f},{x[1]:.4f},{x[2]:.4f},{lab}"
+                           for x, lab in zip(rng.normal(size=(len(labels), 3)), labels)]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_labels_are_written_back_as_the_file_wrote_them(aekit, tmp_path):
+    labels = ["007", "010"] * 10 + ["9007199254740993", ""] + ["1", "0"] * 9
+    data, m = tmp_path / "t.csv", tmp_path / "ae.aekit"
+    _labelled_table(data, labels)
+    assert aekit("-q", "fit", data, "--label-column", "y", "-o", m, "--epochs", "2").code == 0
+    for command in (("encode",), ("reconstruct",), ("score",), ("score", "--chunksize", "7")):
+        r = aekit("-q", command[0], m, data, "--label-column", "y", *command[1:])
+        assert r.code == 0, (command, r)
+        rows = r.out.splitlines()[1:]
+        column = r.out.splitlines()[0].split(",").index("label")
+        assert [row.split(",")[column] for row in rows] == labels, command
+    # An array of numbers cannot hold that id: the labels are left out, not rounded.
+    assert aekit("-q", "score", m, data, "--label-column", "y", "-o", tmp_path / "s.npy").code == 0
+    assert np.load(tmp_path / "s.npy").shape == (40, 2)  # row, score
+
+
+def test_conditional_vae_classes_as_written_and_saved_before(aekit, tmp_path):
+    import aekit as api
+
+    data, m = tmp_path / "t.csv", tmp_path / "cvae.aekit"
+    _labelled_table(data, ["007", "010"] * 10)
+    assert aekit("-q", "fit", data, "--label-column", "y", "--model", "vae", "--conditional",
+                 "--epochs", "2", "-o", m).code == 0  # fmt: skip
+    assert list(api.load(m).classes_) == ["007", "010"]
+    r = aekit("-q", "sample", m, "-n", "2", "--label", "007")
+    assert r.code == 0 and r.out.splitlines()[1].startswith("007,"), r
+    # A VAE saved before labels were read as text knows the classes as numbers.
+    old = tmp_path / "old.aekit"
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    api.VAE(conditional=True, epochs=2, latent_dim=2).fit(X, np.array([7, 10] * 10)).save(old)
+    r = aekit("-q", "encode", old, data, "--label-column", "y")
+    assert r.code == 0 and r.out.splitlines()[1].startswith("007,"), r
+    for label in ("007", "7"):
+        r = aekit("-q", "sample", old, "-n", "1", "--label", label)
+        assert r.code == 0 and r.out.splitlines()[1].startswith("7,"), r
+
+
+def test_report_reads_text_labels_of_numbers_as_anomaly_labels(aekit, tmp_path):
+    data, m = tmp_path / "t.csv", tmp_path / "det.aekit"
+    _labelled_table(data, ["0.0"] * 15 + ["1.0"] * 5)
+    assert aekit("-q", "fit", data, "--drop-columns", "y", "--anomaly", "--epochs", "2",
+                 "-o", m).code == 0  # fmt: skip
+    r = aekit("-q", "report", m, data, "--label-column", "y", "-o", tmp_path / "r.html")
+    assert r.code == 0, r
+    assert "Labels given with the data: 1 = anomaly." in (tmp_path / "r.html").read_text()

@@ -76,8 +76,9 @@ def add_data_options(parser: argparse.ArgumentParser, series: bool = True) -> No
     """--label-column, --drop-columns, --sep, --image-size, --color, --timestamp-column."""
     g = parser.add_argument_group("data options")
     g.add_argument("--label-column", metavar="NAME",
-                   help="column with labels, left out of the features: the classes of "
-                   "--conditional (fit, tune); in a report, classes colour the latent map "
+                   help="column with labels, left out of the features and written to "
+                   "outputs as the file writes them (an id column can go through): the classes "
+                   "of --conditional (fit, tune); in a report, classes colour the latent map "
                    "and 0/1 anomaly labels give ROC curves")
     g.add_argument("--drop-columns", type=column_list, action="extend", default=[],
                    metavar="A,B", help="columns to leave out (ids, free text), comma-separated")
@@ -171,6 +172,29 @@ def replaced_on_success(path: str | Path):
         tmp.unlink(missing_ok=True)
 
 
+def _numeric_columns(frame):
+    """The columns of numbers, with labels read as text ("0", "1") that float64 holds exactly."""
+    import numpy as np
+    import pandas as pd
+
+    keep = {}
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            keep[name] = col
+            continue
+        if not (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)):
+            continue  # dates
+        num = pd.to_numeric(col, errors="coerce")
+        text = col.astype(str).str.strip()
+        # float64 holds every whole number of up to 15 digits; a 16-digit id may
+        # become another one, so its column is left out, not changed.
+        long = text.str.fullmatch(r"[-+]?0*[1-9]\d{15,}").to_numpy()
+        if (num.notna() == col.notna()).all() and not long.any():
+            keep[name] = num.astype(np.float64)
+    return pd.DataFrame(keep, index=frame.index)
+
+
 def write_table(frame, path: str | None) -> None:
     """Write a DataFrame as CSV on stdout or to a .csv/.tsv/.parquet/.npy file (.npy: numbers)."""
     import numpy as np
@@ -184,7 +208,7 @@ def write_table(frame, path: str | None) -> None:
         if suffix == ".npy":
             # A plain array of numbers, which np.load opens without pickle: file
             # names, timestamps and text labels are left out (the rows keep their order).
-            numbers = frame.select_dtypes(include=["number", "bool"])
+            numbers = _numeric_columns(frame)
             with open(out, "wb") as f:  # a handle: np.save adds ".npy" to other names
                 np.save(f, numbers.to_numpy(dtype=np.float64))
         elif suffix == ".parquet":
@@ -387,6 +411,50 @@ def written_index(data, output: str | None) -> Any:
     """
     text = output is None or Path(output).suffix.lower() in (".csv", ".tsv")
     return data.extra.get("index_as_written", data.index) if text else data.index
+
+
+def model_labels(model: Any, y: Any) -> Any:
+    """Labels as read (text from a CSV/TSV file) in the type ``model`` uses them.
+
+    Output files get the labels as read; this is for what the model does with
+    them. A conditional VAE takes them as its classes are kept: text, or numbers
+    for a VAE saved before labels were read as text (its class 7 is the file's
+    "007"). Other models only draw them in a report: labels that are all
+    numbers go there as numbers, so "0.0"/"1.0" anomaly labels still give ROC
+    curves and a numeric target a colour bar.
+
+    Parameters
+    ----------
+    model : estimator
+    y : ndarray of shape (n,) or None
+
+    Returns
+    -------
+    ndarray of shape (n,) or None
+        ``y`` itself when it is not text or cannot be read that way; the
+        model's own message then says what does not fit.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if y is None or np.asarray(y).dtype.kind != "O":
+        return y
+    text = pd.Series(np.asarray(y))
+    classes = np.asarray(getattr(model, "classes_", ()))
+    if len(classes) and classes.dtype.kind not in "biuf":
+        return y
+    if classes.dtype.kind == "b" and len(classes):
+        words = text.str.strip().str.lower().map({"true": True, "false": False})
+        return y if words.isna().any() else words.to_numpy(dtype=bool)
+    num = pd.to_numeric(text, errors="coerce")
+    if not (num.isna() == text.isna()).all():
+        return y  # some label is not a number
+    num = num.to_numpy(dtype=float)
+    if not len(classes):
+        return num
+    kept = num.astype(classes.dtype)
+    # 7.5 would become class 7: only labels the classes hold exactly are converted.
+    return kept if not np.isnan(num).any() and np.array_equal(kept, num) else y
 
 
 def id_columns(data, n: int, output: str | None) -> dict[str, Any]:

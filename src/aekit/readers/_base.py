@@ -27,7 +27,8 @@ class ReadOptions:
     Parameters
     ----------
     label_column : str or None
-        Column holding labels; removed from the features and returned as ``y``.
+        Column holding labels; removed from the features and returned as ``y``,
+        as text the way a CSV/TSV file writes them (a Parquet column keeps its type).
     drop_columns : tuple of str
         Columns to leave out (ids, free text...).
     sep : str or None
@@ -78,7 +79,8 @@ class Dataset:
         images ``(n, H, W)`` / ``(n, 3, H, W)``, a series ``(T, channels)``, or
         any ``(n, ...)`` array from .npy/.npz.
     y : ndarray of shape (n,) or None
-        Labels, from the label column, an image's subfolder or the ``y`` array of a .npz.
+        Labels, from the label column (the text a CSV/TSV file holds, NaN where
+        empty), an image's subfolder or the ``y`` array of a .npz.
     kind : {'table', 'array', 'images', 'series'}
     index : ndarray of shape (n,) or None
         Row identity: image file names or parsed timestamps (a series'

@@ -35,7 +35,10 @@ def _read_frame(path: Path, options: ReadOptions, chunksize: int | None = None):
     try:
         if file_kind(path) == "parquet":
             return _read_parquet(path, chunksize)
-        text = {c: object for c in options.text_columns}
+        # Labels are often ids: inferred as numbers, "007" would come back as 7 and a
+        # 16-digit id as another one, so the label column is kept as written.
+        label = () if options.label_column is None else (options.label_column,)
+        text = {c: object for c in (*options.text_columns, *label)}
         sep = _sep(path, options.sep)
         # The header as written: pandas renames a repeated "a" to "a.1" without a word.
         raw = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)

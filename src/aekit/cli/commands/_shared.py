@@ -38,6 +38,7 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
     from aekit.cli._options import (
         id_columns,
         match_model,
+        model_labels,
         read_for_model,
         read_options,
         written_index,
@@ -76,11 +77,10 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
             ids["label"] = np.asarray(data.y)[ends]  # each window's last step, as its time
         return X, ids, None
     X, data = read_for_model(args, model, args.data if path is None else path)
-    y = data.y
-    if conditional and y is None:
+    if conditional and data.y is None:
         raise CLIError("this VAE is conditional: give the classes with --label-column")
-    ids = id_columns(data, len(X), args.output)
-    return X, ids, y if conditional else None
+    ids = id_columns(data, len(X), args.output)  # the labels as the file wrote them
+    return X, ids, model_labels(model, data.y) if conditional else None
 
 
 def training_windows(args: argparse.Namespace, data):

@@ -42,7 +42,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from aekit.cli._errors import CLIError
-    from aekit.cli._options import check_output_path, load_model, read_for_model, say
+    from aekit.cli._options import (
+        check_output_path,
+        load_model,
+        model_labels,
+        read_for_model,
+        say,
+    )
     from aekit.cli.commands._shared import autoencoder_input
     from aekit.report import make_report
     from aekit.report.summary import takes_windows
@@ -63,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
                 "and not used: a window model's rows are windows, which have no single label")
     else:
         X, data = read_for_model(args, model, args.data)
-        data_y, index = data.y, data.index
+        data_y, index = model_labels(model, data.y), data.index
     X_train = None
     if args.train is not None:
         # Normal training data seldom has the label column: read it if there.

@@ -34,10 +34,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _labels(model, label: str | None, n: int):
     import numpy as np
 
+    from aekit.cli._options import model_labels
+
     classes = model.classes_
     if label is None:
         return np.resize(classes, n)
-    match = [c for c in classes if str(c) == label]
+    # A VAE saved before labels were read as text knows the file's "007" as 7.
+    wanted = model_labels(model, np.asarray([label], dtype=object))[0]
+    match = [c for c in classes if str(c) == label or c == wanted]
     if not match:
         raise ValueError(f"--label {label!r} is not a class of this VAE; its classes are: "
                          + ", ".join(map(str, classes)))  # fmt: skip
