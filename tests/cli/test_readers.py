@@ -416,3 +416,21 @@ def test_series_gaps_are_warned_about(tmp_path):
         pd.DataFrame({"t": pd.date_range("2024", periods=5, freq="h").astype(str),
                       "a": np.arange(5.0)}).to_csv(tmp_path / "e.csv", index=False)  # fmt: skip
         read_data(tmp_path / "e.csv", opts)
+
+
+def test_float_and_32_bit_images_are_scaled_by_the_rule_or_refused(tmp_path):
+    from PIL import Image
+
+    ramp = np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4)
+    for name, pixels in (("unit", ramp), ("wide", ramp * 4000), ("int32", ramp * 200000),
+                         ("deep16", ramp * 65535)):  # fmt: skip
+        (tmp_path / name).mkdir()
+        dtype = np.int32 if name in ("int32", "deep16") else np.float32
+        Image.fromarray(pixels.astype(dtype)).save(tmp_path / name / "a.tif")
+    np.testing.assert_allclose(read_images(tmp_path / "unit").X[0], ramp, atol=1e-6)
+    # A 16-bit range in a 32-bit image ("I", as some 16-bit PNGs open) is divided by 65535.
+    np.testing.assert_allclose(read_images(tmp_path / "deep16").X[0], ramp, atol=1e-4)
+    with pytest.raises(DataError, match="floating-point image with values from 0 to 4000"):
+        read_images(tmp_path / "wide")
+    with pytest.raises(DataError, match="integer image with values from 0 to 200000"):
+        read_images(tmp_path / "int32", color="rgb")

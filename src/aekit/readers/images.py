@@ -31,6 +31,23 @@ def read_images(
     Dataset
         ``X`` float32 in [0, 1] of shape ``(n, H, W)`` (grayscale) or
         ``(n, 3, H, W)`` (RGB); ``index`` the relative file names.
+
+    Raises
+    ------
+    DataError
+        For an image that cannot be read, a size that differs without ``size``,
+        or deep pixels outside the ranges below.
+
+    Notes
+    -----
+    8-bit pixels are divided by 255. Deeper grey images (16- or 32-bit
+    integers, 32-bit floats, as in TIFF files from microscopes and depth
+    cameras) are scaled by a fixed rule, the same for every image: integers
+    are divided by 65535 and must lie in 0..65535 (a 16-bit PNG may open as
+    32 bits); floats are taken as they are and must lie in [0, 1]. Other
+    values are refused rather than clipped or scaled by each image's own range,
+    which would make the images incomparable: scale them, or save the pixels
+    as a .npy array.
     """
     try:
         from PIL import Image, ImageOps
@@ -55,11 +72,10 @@ def read_images(
                 # A camera's JPEG is stored sideways with an EXIF note to turn it.
                 im = ImageOps.exif_transpose(im)
                 see_through += im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
-                # 16- and 32-bit grey (PNG "I;16", "I"): convert() would clip to 8 bits.
-                deep = im.mode.startswith("I")
+                # 16- and 32-bit grey (PNG "I;16", "I", TIFF "F"): convert() would cut to 8 bits.
+                deep = im.mode.startswith("I") or im.mode == "F"
                 if deep:
-                    grey = np.clip(np.asarray(im, dtype=np.float32) / 65535.0, 0.0, 1.0)
-                    im = Image.fromarray(grey)
+                    im = Image.fromarray(_deep_grey(im, f))
                 else:
                     im = im.convert(mode)
                 if size is not None and im.size != (size[1], size[0]):
@@ -91,3 +107,21 @@ def read_images(
                   "class label; move them into a subfolder to keep the classes")  # fmt: skip
     return Dataset(X=np.stack(arrays), y=y, kind="images", index=np.asarray(names),
                    source=str(folder))  # fmt: skip
+
+
+def _deep_grey(im, path: Path) -> np.ndarray:
+    """The pixels of a 16-bit, 32-bit or float grey image in [0, 1], by the rule of read_images."""
+    a = np.asarray(im, dtype=np.float64)
+    floats = im.mode == "F"
+    if floats and not np.isfinite(a).all():
+        raise DataError(f"{path}: a floating-point image with missing (NaN) or infinite pixels; "
+                        "fill them, or save the pixels as a .npy array")  # fmt: skip
+    top = 1.0 if floats else 65535.0
+    lo, hi = float(a.min()), float(a.max())
+    if lo < 0 or hi > top:
+        what, rule = (("a floating-point", "floating-point pixels in [0, 1]") if floats else
+                      ("an integer", "integer pixels in 0-65535 (16 bits)"))  # fmt: skip
+        raise DataError(f"{path}: {what} image with values from {lo:g} to {hi:g}; aekit reads "
+                        f"{rule}, and does not clip or guess a scale: scale the images to "
+                        "that range, or save the pixels as a .npy array")  # fmt: skip
+    return (a / top).astype(np.float32)
