@@ -434,3 +434,15 @@ def test_float_and_32_bit_images_are_scaled_by_the_rule_or_refused(tmp_path):
         read_images(tmp_path / "wide")
     with pytest.raises(DataError, match="integer image with values from 0 to 200000"):
         read_images(tmp_path / "int32", color="rgb")
+
+
+def test_a_header_one_name_short_is_refused_not_shifted(tmp_path):
+    # R's write.table: no name over the row names, which pandas would take for an index.
+    (tmp_path / "r.csv").write_text("a,b\n1,10,100\n2,20,200\n3,30,300\n")
+    message = "the header has 2 names but data row 1 has 3 fields"
+    with pytest.raises(DataError, match=message):
+        read_data(tmp_path / "r.csv")
+    with pytest.raises(DataError, match=message):
+        next(iter_table_chunks(tmp_path / "r.csv", chunksize=2))
+    (tmp_path / "ok.csv").write_text("a,b,c\n1,10,100\n")
+    assert read_data(tmp_path / "ok.csv").X.columns.tolist() == ["a", "b", "c"]

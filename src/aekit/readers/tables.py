@@ -43,6 +43,7 @@ def _read_frame(path: Path, options: ReadOptions, chunksize: int | None = None):
         # The header as written: pandas renames a repeated "a" to "a.1" without a word.
         raw = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
         _check_header(raw.iloc[0].tolist(), path)
+        _check_first_row(path, sep, raw.shape[1])
         # Only an empty cell is missing: "NA" (Namibia), "None" or "null" can be a
         # text column's real value. In a numeric column such words are refused
         # by _check_values as not numbers, which they are not.
@@ -226,6 +227,25 @@ def _check_header(names: list[str], path: Path) -> None:
         warn_user(
             f"{path}: the column names are numbers ({shown}); if the file has no header row, "
             "its first row was taken for the names: add a header"
+        )
+
+
+def _check_first_row(path: Path, sep: str, names: int) -> None:
+    """Refuse a first data row with more fields than the header has names.
+
+    pandas would take its first field for a row index and give the rest the
+    names, each one column off (R's write.table writes such files).
+    """
+    pd = _pandas()
+    try:
+        row = pd.read_csv(path, sep=sep, header=None, skiprows=1, nrows=1, dtype=str,
+                          keep_default_na=False)  # fmt: skip
+    except pd.errors.EmptyDataError:
+        return  # a header alone: said by the caller
+    if row.shape[1] > names:
+        raise DataError(
+            f"{path}: the header has {names} names but data row 1 has {row.shape[1]} fields; "
+            "give every column a name (a row-name column too)"
         )
 
 
