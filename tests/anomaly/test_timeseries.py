@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -197,6 +199,40 @@ def test_bad_series(fitted):
     for index in (days[::-1], days[:50].append(days[:50]), pd.Index(np.arange(100.0)[::-1])):
         with pytest.raises(ValueError, match="index is not in time order"):
             TimeSeriesDetector(window=8).fit(pd.Series(np.zeros(100), index=index))
+
+
+@pytest.mark.filterwarnings("ignore:X has feature names")  # fitted on an array
+def test_a_series_of_0_or_1_steps_is_told_the_window_it_needs(fitted):
+    # scikit-learn's "a minimum of 2 is required" read as if 2 steps would do.
+    assert min(fitted.windows_) == 20
+    for n, steps in ((0, "0 steps"), (1, "1 step"), (2, "2 steps")):
+        for series in (np.zeros(n), pd.DataFrame({"v": np.zeros(n)})):
+            with pytest.raises(ValueError, match=f"has {steps}, fewer than the window length 20"):
+                fitted.decision_function(series)
+    for n, steps in ((0, "0 steps"), (1, r"1 step \(one sample\)")):
+        with pytest.raises(ValueError, match=rf"series has {steps}; it needs at least two windows "
+                                             r"\(2 x 8\); even the shortest window \(2 steps\)"):
+            TimeSeriesDetector(window=8).fit(np.zeros(n))
+        with pytest.raises(ValueError, match=rf"has {steps}; .* \(2 x 2\), the shortest there is"):
+            TimeSeriesDetector().fit(np.zeros(n))
+
+
+def test_explain_keeps_a_pandas_series_index_and_channel_names():
+    t = pd.date_range("2024-01-01", periods=120, freq="min")
+    df = pd.DataFrame(seasonal(120, 20, channels=2), index=t, columns=["cpu", "mem"])
+    det = TimeSeriesDetector(window=10, epochs=1, n_estimators=1, random_state=0).fit(df)
+    ex = det.explain(df)
+    assert isinstance(ex, pd.DataFrame) and list(ex.columns) == ["cpu", "mem"]
+    assert ex.index.equals(df.index)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # fitted with names: scikit-learn says so of arrays
+        bare = det.explain(df.to_numpy())
+    assert isinstance(bare, np.ndarray)
+    np.testing.assert_array_equal(ex.to_numpy(), bare)
+    assert isinstance(det.decision_function(df), np.ndarray)  # scores stay an array
+    one = TimeSeriesDetector(window=10, epochs=1, n_estimators=1, random_state=0)
+    ex = one.fit(df["cpu"]).explain(df["cpu"])
+    assert list(ex.columns) == ["cpu"] and ex.index.equals(df.index)
 
 
 def test_ensemble_averages_its_members_standardised_errors():

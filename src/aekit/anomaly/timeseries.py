@@ -287,12 +287,45 @@ class TimeSeriesDetector(BaseEstimator):
         elif not issparse(series):
             arr = np.asarray(series)
             series = arr[:, None] if arr.ndim == 1 else arr
+        if len(series.shape) >= 1 and series.shape[0] < 2:
+            # In place of scikit-learn's "a minimum of 2 samples", which reads as if 2 steps
+            # would do (longer series keep its checks first: a transposed series is told
+            # its channel count). A window still to be chosen is at least 2 steps.
+            shortest = (self.window or 2) if reset else min(self.windows_)
+            self._check_length(series.shape[0], int(shortest), training=reset)
         # Rows are time steps and columns channels, in scikit-learn's (n_samples,
         # n_features) layout, so its checks (and feature names) apply.
         x = validate_data(self, series, reset=reset, dtype=np.float64, ensure_min_samples=2)
         if reset:
             self.n_channels_ = x.shape[1]
         return x
+
+    @staticmethod
+    def _check_length(T: int, window: int, training: bool) -> None:
+        """Refuse a series of ``T`` steps too short for windows of ``window`` steps.
+
+        Training needs two windows, scoring one (of the shortest member window).
+        """
+        if not training:
+            if T < window:
+                raise ValueError(
+                    f"the series has {T} step{'s' * (T != 1)}, fewer than the window length "
+                    f"{window}"
+                )
+            return
+        if T < 2 * window:
+            if window == 2:
+                way_out = ", the shortest there is"
+            elif T >= 4:
+                way_out = "; pass a smaller window"
+            else:
+                way_out = "; even the shortest window (2 steps) needs 4"
+            # "one sample": scikit-learn's word for a row, which its estimator checks look for.
+            steps = "1 step (one sample)" if T == 1 else f"{T} steps"
+            raise ValueError(
+                f"the training series has {steps}; it needs at least two windows "
+                f"(2 x {window}){way_out}"
+            )
 
     def _scaled(self, x: np.ndarray) -> np.ndarray:
         """``(T, C)`` series scaled per channel as in training; refuses float32 overflow."""
@@ -320,12 +353,7 @@ class TimeSeriesDetector(BaseEstimator):
         self.scaler_ = StandardScaler().fit(x)
         xs = self._scaled(x)
         L = int(self.window) if self.window is not None else choose_window(xs)
-        if len(xs) < 2 * L:
-            way_out = "; pass a smaller window" if L > 2 else ", the shortest there is"
-            raise ValueError(
-                f"the training series has {len(xs)} steps; it needs at least two windows "
-                f"(2 x {L}){way_out}"
-            )
+        self._check_length(len(xs), L, training=True)
         self.window_ = L
         # Half a window, but not fewer than MIN_SMOOTHING steps: over 8 steps (the
         # half of the shortest chosen window) single noisy steps of spiky series
@@ -505,15 +533,32 @@ class TimeSeriesDetector(BaseEstimator):
         check_is_fitted(self, "calibration_scores_")
         return conformal_p_values(self.calibration_scores_, self.decision_function(series))
 
-    def explain(self, series) -> np.ndarray:
-        """Standardised squared error per step and channel, shape (T, n_channels).
+    def explain(self, series) -> np.ndarray | pd.DataFrame:
+        """Standardised squared error per step and channel.
 
         Not smoothed: each step's error as the windows covering it saw it, so
         the channel and the steps that went wrong can be read off.
+
+        Parameters
+        ----------
+        series : array-like of shape (T,) or (T, n_channels), or a pandas Series/DataFrame
+
+        Returns
+        -------
+        ndarray or DataFrame of shape (T, n_channels)
+            A DataFrame with the series' index and channel names when
+            ``series`` is a pandas Series or DataFrame (as
+            :meth:`AnomalyDetector.explain <aekit.AnomalyDetector.explain>`
+            keeps a table's); the scores of :meth:`decision_function` stay an
+            ndarray.
         """
         check_is_fitted(self, "estimators_")
         x = self._series(series, reset=False)
-        return self._step_errors(self._scaled(x))
+        err = self._step_errors(self._scaled(x))
+        if isinstance(series, (pd.Series, pd.DataFrame)):
+            frame = series.to_frame() if isinstance(series, pd.Series) else series
+            return pd.DataFrame(err, index=frame.index, columns=frame.columns)
+        return err
 
     # ------------------------------------------------------------ model files
     def save(self, path) -> None:
