@@ -17,6 +17,10 @@ from aekit.cli._errors import CLIError
 
 #: Suffixes a table output may have; anything else is refused.
 TABLE_OUTPUTS = (".csv", ".tsv", ".parquet", ".npy")
+#: Suffixes of data files and reports, refused as the name of a model file.
+NOT_MODEL_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq", ".npy", ".npz", ".json",
+                      ".html", ".htm", ".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff",
+                      ".webp", ".gif")  # fmt: skip
 
 
 # ------------------------------------------------------------------- parsing
@@ -120,6 +124,44 @@ def check_output_path(path: str | None, allowed: tuple[str, ...] = TABLE_OUTPUTS
     if suffix not in allowed:
         raise CLIError(f"{path}: cannot write {suffix or 'files without a suffix'}; "
                        f"use one of {', '.join(allowed)}", 2)  # fmt: skip
+
+
+def _is_model_file(path: Path) -> bool:
+    """Whether ``path`` is an aekit model file (a zip whose metadata says so); not its checksums."""
+    import json
+    import zipfile
+
+    from aekit.io.archive import FORMAT_NAME, MAX_JSON_BYTES, METADATA
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if zf.getinfo(METADATA).file_size > MAX_JSON_BYTES:
+                return False
+            return json.loads(zf.read(METADATA)).get("format") == FORMAT_NAME
+    except (OSError, KeyError, ValueError, AttributeError, zipfile.BadZipFile):
+        return False
+
+
+def check_model_output(path: str, command: str) -> None:
+    """Refuse a model file name that is a data file's, or an existing file that is no model.
+
+    ``aekit fit train.csv -o test.csv`` (``-o`` as in ``encode -o codes.csv``)
+    would replace the test data with a zip archive. Checked before training.
+    """
+    from aekit.io.archive import check_writable
+
+    check_writable(path)
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if len(suffixes) > 1 and suffixes[-1] in (".gz", ".bz2", ".xz", ".zst"):
+        suffixes.pop()  # data.csv.gz
+    if suffixes and suffixes[-1] in NOT_MODEL_SUFFIXES:
+        raise CLIError(f"{path}: a {suffixes[-1]} name is for data, not for the model file "
+                       f"`aekit {command}` writes: give it a name such as model.aekit",
+                       2)  # fmt: skip
+    if Path(path).is_file() and not _is_model_file(Path(path)):
+        raise CLIError(f"{path}: the file exists and is not an aekit model file, which "
+                       f"`aekit {command}` would replace: remove it or give another name",
+                       2)  # fmt: skip
 
 
 def check_output_folder(path: str) -> None:

@@ -75,7 +75,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", metavar="DATA",
                         help="CSV/TSV/Parquet table, .npy/.npz array or folder of images")
     parser.add_argument("-o", "--output", required=True, metavar="MODEL",
-                        help="model file to write (e.g. model.aekit)")
+                        help="model file to write (e.g. model.aekit): a new file or an "
+                        "earlier model file, not a data file")
     add_model_options(parser)
     g = parser.add_argument_group("anomaly detection")
     g.add_argument("--anomaly", action="store_true",
@@ -196,12 +197,11 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from aekit.cli._errors import CLIError
-    from aekit.cli._options import read_options, say
+    from aekit.cli._options import check_model_output, read_options, say
     from aekit.cli.commands._shared import class_labels, training_windows
-    from aekit.io.archive import check_writable
     from aekit.readers import read_data
 
-    check_writable(args.output)  # before training, not after it
+    check_model_output(args.output, NAME)  # before training, not after it
     data = read_data(args.data, read_options(args, allow_text=args.anomaly))
     series = data.kind == "series"
     X = data.X

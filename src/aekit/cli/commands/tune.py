@@ -32,7 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("data", metavar="DATA", help="CSV/TSV/Parquet, .npy/.npz or image folder")
     parser.add_argument("-o", "--output", required=True, metavar="MODEL",
-                        help="model file for the best model")
+                        help="model file for the best model: a new file or an earlier "
+                        "model file, not a data file")
     g = parser.add_argument_group("search")
     g.add_argument("--n-trials", type=positive_int,
                    help=f"trials to run (default: {N_TRIALS}, or no limit with --timeout)")
@@ -54,15 +55,14 @@ def given_options(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from aekit.cli._errors import CLIError
-    from aekit.cli._options import read_options, say
+    from aekit.cli._options import check_model_output, read_options, say
     from aekit.cli.commands._shared import class_labels, training_windows
     from aekit.cli.commands.fit import autoencoder
     from aekit.io import save
-    from aekit.io.archive import check_writable
     from aekit.readers import read_data
     from aekit.tuning import tune
 
-    check_writable(args.output)  # before the search, not after it
+    check_model_output(args.output, NAME)  # before the search, not after it
     data = read_data(args.data, read_options(args))
     X, columns, overrides = data.X, None, {}
     windows = training_windows(args, data)

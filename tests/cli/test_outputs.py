@@ -1,0 +1,32 @@
+"""Output files: written where named, never over a file of another kind, readable back."""
+
+from __future__ import annotations
+
+import pytest
+
+import aekit as api
+
+
+@pytest.mark.parametrize("command", ["fit", "tune"])
+def test_a_model_never_replaces_a_data_file(aekit, files, tmp_path, command):
+    test = tmp_path / "test.csv"
+    test.write_bytes(files["test_csv"].read_bytes())
+    before = test.read_bytes()
+    args = (command, files["csv"], "--drop-columns", "id,label", "--epochs", "1")
+    r = aekit(*args, "-o", test)
+    assert r.code == 2 and "a .csv name is for data, not for the model file" in r.err, r
+    assert test.read_bytes() == before
+    r = aekit(*args, "-o", tmp_path / "new.npy")  # a data name, even for a new file
+    assert r.code == 2 and not (tmp_path / "new.npy").exists()
+    other = tmp_path / "notes.aekit"
+    other.write_text("not a model")
+    r = aekit(*args, "-o", other)
+    assert r.code == 2 and "exists and is not an aekit model file" in r.err, r
+    assert other.read_text() == "not a model"
+
+
+def test_a_model_file_is_replaced_by_a_new_fit(aekit, files, tmp_path):
+    m = tmp_path / "m.aekit"
+    args = ("-q", "fit", files["csv"], "--drop-columns", "id,label", "--epochs", "1", "-o", m)
+    assert aekit(*args).code == 0 and aekit(*args, "--latent-dim", "3").code == 0
+    assert api.load(m).latent_dim_ == 3
