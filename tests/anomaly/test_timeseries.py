@@ -196,9 +196,14 @@ def test_bad_series(fitted):
     with pytest.raises(ValueError, match="numeric"):
         TimeSeriesDetector().fit(pd.DataFrame({"t": ["a"] * 100, "v": np.zeros(100)}))
     days = pd.date_range("2024", periods=100, freq="h")
-    for index in (days[::-1], days[:50].append(days[:50]), pd.Index(np.arange(100.0)[::-1])):
+    for index in (days[::-1], days[:50].append(days[:50]), pd.Index(np.arange(100.0)[::-1]),
+                  pd.RangeIndex(99, -1, -1)):  # fmt: skip
         with pytest.raises(ValueError, match="index is not in time order"):
             TimeSeriesDetector(window=8).fit(pd.Series(np.zeros(100), index=index))
+    forward = pd.Series(seasonal(200, 5)[:, 0])
+    with pytest.raises(ValueError, match="index is not in time order"):
+        fitted.decision_function(forward[::-1])  # a reversed series keeps its RangeIndex
+    assert fitted.decision_function(forward[::-1].reset_index(drop=True)).shape == (200,)
 
 
 @pytest.mark.filterwarnings("ignore:X has feature names")  # fitted on an array

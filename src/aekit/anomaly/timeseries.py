@@ -266,9 +266,10 @@ class TimeSeriesDetector(BaseEstimator):
             series = series.to_frame()
         if isinstance(series, pd.DataFrame):
             idx = series.index
-            # Rows are read in their order: an index of times or step numbers must agree.
+            # Rows are read in their order: an index of times or step numbers must agree,
+            # a RangeIndex too (s[::-1] runs 199, 198, ...).
             timed = isinstance(idx, (pd.DatetimeIndex, pd.PeriodIndex, pd.TimedeltaIndex)) or (
-                pd.api.types.is_numeric_dtype(idx) and not isinstance(idx, pd.RangeIndex))
+                pd.api.types.is_numeric_dtype(idx))
             if timed and not (idx.is_monotonic_increasing and idx.is_unique):
                 raise ValueError(
                     "the series' index is not in time order (or repeats a value): sort it "
