@@ -30,3 +30,24 @@ def test_a_model_file_is_replaced_by_a_new_fit(aekit, files, tmp_path):
     args = ("-q", "fit", files["csv"], "--drop-columns", "id,label", "--epochs", "1", "-o", m)
     assert aekit(*args).code == 0 and aekit(*args, "--latent-dim", "3").code == 0
     assert api.load(m).latent_dim_ == 3
+
+
+def test_reconstruct_renames_an_id_column_a_feature_already_has(aekit, tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame(rng.normal(size=(20, 2)), columns=["label", "file"])
+    data["cls"] = ["x", "y"] * 10
+    data.to_csv(tmp_path / "lab.csv", index=False)
+    m = tmp_path / "m.aekit"
+    assert aekit("-q", "fit", tmp_path / "lab.csv", "--label-column", "cls", "--epochs", "1",
+                 "-o", m).code == 0  # fmt: skip
+    for out in ("r.csv", "r.parquet"):
+        r = aekit("reconstruct", m, tmp_path / "lab.csv", "--label-column", "cls",
+                  "-o", tmp_path / out)  # fmt: skip
+        assert r.code == 0 and "is written as 'input_label'" in r.err, r
+    back = pd.read_csv(tmp_path / "r.csv")
+    assert list(back.columns) == ["input_label", "label", "file"]
+    assert list(back["input_label"]) == ["x", "y"] * 10
+    pd.testing.assert_frame_equal(back, pd.read_parquet(tmp_path / "r.parquet"))

@@ -67,7 +67,30 @@ def run(args: argparse.Namespace) -> int:
         cols = list(X.columns) if hasattr(X, "columns") else [
             f"x{i}" for i in range(int(np.prod(R.shape[1:])))]  # fmt: skip
         flat = pd.DataFrame(R.reshape(len(R), -1), columns=cols)
-        write_table(pd.concat([pd.DataFrame(ids), flat], axis=1), args.output)
+        write_table(pd.concat([_id_frame(args, ids, cols), flat], axis=1), args.output)
     say(args, f"reconstructed {len(R)} rows; mean squared error {err.mean():.4g} "
         f"(worst row {err.max():.4g})")  # fmt: skip
     return 0
+
+
+def _id_frame(args: argparse.Namespace, ids: dict, features: list[str]):
+    """The id columns (label, file, timestamp), renamed where a feature has the name.
+
+    Two columns of one name cannot be read back (aekit refuses the file, pandas
+    renames one) nor written as Parquet.
+    """
+    import pandas as pd
+
+    from aekit.cli._options import say
+
+    taken, named = {str(c) for c in features}, {}
+    for name, values in ids.items():
+        new = name
+        while new in taken:
+            new = f"input_{new}"
+        if new != name:
+            say(args, f"note: the feature column {name!r} keeps its name; the {name} of each "
+                f"row is written as {new!r}")  # fmt: skip
+        taken.add(new)
+        named[new] = values
+    return pd.DataFrame(named)
