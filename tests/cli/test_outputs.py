@@ -51,3 +51,13 @@ def test_reconstruct_renames_an_id_column_a_feature_already_has(aekit, tmp_path)
     assert list(back.columns) == ["input_label", "label", "file"]
     assert list(back["input_label"]) == ["x", "y"] * 10
     pd.testing.assert_frame_equal(back, pd.read_parquet(tmp_path / "r.parquet"))
+
+
+def test_reconstruct_writes_an_upper_case_npy_where_named(aekit, files, tmp_path):
+    import numpy as np
+
+    m = tmp_path / "m.aekit"
+    assert aekit("-q", "fit", files["npy"], "--epochs", "1", "-o", m).code == 0
+    assert aekit("-q", "reconstruct", m, files["npy"], "-o", tmp_path / "R.NPY").code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["R.NPY", "m.aekit"]
+    assert np.load(tmp_path / "R.NPY").shape == (240, 6)

@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         check_output_folder,
         check_output_path,
         load_model,
+        replaced_on_success,
         say,
         write_table,
     )
@@ -60,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
         names = ids.get("file", [f"{i:06d}.png" for i in range(len(R))])
         write_images(R, names, args.output)
     elif args.output is not None and args.output.lower().endswith(".npy"):
-        np.save(args.output, R)  # keeps the image shape
+        with replaced_on_success(args.output) as tmp, open(tmp, "wb") as f:
+            np.save(f, R)  # keeps the image shape; a handle: np.save adds ".npy" to other names
     else:
         import pandas as pd
 
