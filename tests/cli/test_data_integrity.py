@@ -98,3 +98,22 @@ def test_report_reads_text_labels_of_numbers_as_anomaly_labels(aekit, tmp_path):
     r = aekit("-q", "report", m, data, "--label-column", "y", "-o", tmp_path / "r.html")
     assert r.code == 0, r
     assert "Labels given with the data: 1 = anomaly." in (tmp_path / "r.html").read_text()
+
+
+def test_a_series_model_needs_the_timestamps_of_a_file_that_has_them(aekit, files, tmp_path):
+    series = ("--timestamp-column", "timestamp", "--window", "24")
+    tsd, wae = tmp_path / "tsd.aekit", tmp_path / "wae.aekit"
+    assert aekit("-q", "fit", files["series_train"], "--anomaly", *series, "--epochs", "2",
+                 "-o", tsd).code == 0  # fmt: skip
+    assert aekit("-q", "fit", files["series_train"], *series, "--epochs", "2",
+                 "-o", wae).code == 0  # fmt: skip
+    for command, m in (("score", tsd), ("score", wae), ("encode", wae), ("reconstruct", wae)):
+        r = aekit(command, m, files["series"], "--label-column", "is_anomaly")
+        assert r.code == 1 and "read the file as one with --timestamp-column timestamp" in (
+            r.err), (command, r)
+        r = aekit("-q", command, m, files["series"], "--timestamp-column", "timestamp")
+        assert r.code == 0 and r.out.startswith("timestamp,"), (command, r)
+        # Leaving the column out says the file order is meant.
+        assert aekit("-q", command, m, files["series"], "--drop-columns", "timestamp").code == 0
+    r = aekit("report", tsd, files["series"], "-o", tmp_path / "r.html")
+    assert r.code == 1 and "--timestamp-column timestamp" in r.err

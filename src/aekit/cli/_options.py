@@ -358,6 +358,24 @@ def _model_takes(model: Any) -> str:
     return "images" if shape is not None and len(shape) >= 2 else "a table"
 
 
+def refuse_unordered_series(model: Any, data) -> None:
+    """Refuse a series model's data read as a plain table while a column of it holds dates.
+
+    The model file does not keep the timestamp column's name, so without
+    --timestamp-column the rows would be taken in file order, unsorted and
+    unchecked, and the dates left out as a column the model does not use.
+    ``--drop-columns`` on that column says the file order is meant.
+    """
+    dated = data.extra.get("left_out_dates")
+    if data.kind == "series" or not dated or _model_takes(model) != "a series":
+        return
+    col = dated[0]
+    raise CLIError(f"{data.source}: column {col!r} holds dates and the model was trained on a "
+                   f"series: read the file as one with --timestamp-column {col}, which orders "
+                   "and checks the steps (or take the rows in file order with --drop-columns "
+                   f"{col})")  # fmt: skip
+
+
 def _same_layout(got: tuple[int, ...], shape: tuple[int, ...]) -> bool:
     """Whether samples of shape ``got`` are the model's ``shape`` with its values in order.
 
@@ -382,6 +400,7 @@ def match_model(model: Any, data, args: argparse.Namespace):
     import numpy as np
 
     takes = _model_takes(model)
+    refuse_unordered_series(model, data)
     if data.kind == "images" and takes != "images":
         raise CLIError(f"{data.source}: a folder of images, but the model was trained on {takes}")
     if takes == "images" and data.kind in ("table", "series"):

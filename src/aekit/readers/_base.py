@@ -52,7 +52,8 @@ class ReadOptions:
         The columns a model was fitted on: any other column (besides the
         label) is left out before its values are checked, so that a column
         the model does not use cannot make the file unreadable; their names
-        are in ``Dataset.extra['left_out']``. Applied only when the file has
+        are in ``Dataset.extra['left_out']``, and those of the ones holding
+        dates in ``extra['left_out_dates']``. Applied only when the file has
         all of them. None keeps every column.
     """
 

@@ -262,8 +262,20 @@ def _check_unnamed(cols: list[str], path: Path, options: ReadOptions) -> None:
 
 
 def _left_out(df) -> dict:
-    """``{'left_out': names}`` when ``keep_columns`` left columns out, else ``{}``."""
-    return {"left_out": df.attrs["left_out"]} if df.attrs.get("left_out") else {}
+    """``{'left_out': names, 'left_out_dates': names}`` for the columns ``keep_columns`` left out.
+
+    Empty when it left none out; ``left_out_dates`` only when some of them hold dates.
+    """
+    return {k: df.attrs[k] for k in ("left_out", "left_out_dates") if df.attrs.get(k)}
+
+
+def _holds_dates(s) -> bool:
+    """Whether a column holds dates or times, as parsed times or as text."""
+    pd = _pandas()
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return True
+    text = pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)
+    return bool(text and s.notna().any() and _dates(s))
 
 
 def _split_columns(df, path: Path, options: ReadOptions):
@@ -295,8 +307,11 @@ def _split_columns(df, path: Path, options: ReadOptions):
     # (a date column, text) and the model's list of missing columns still come.
     if keep is not None and keep <= set(df.columns):
         unused = [c for c in df.columns if c not in keep]
+        # A series model read without its timestamps would take the rows unordered.
+        dated = [c for c in unused if _holds_dates(df[c])]
         df = df.drop(columns=unused)
         df.attrs["left_out"] = unused  # read by the caller, which says so
+        df.attrs["left_out_dates"] = dated
     _check_unnamed([str(c) for c in df.columns], path, options)
     if df.shape[1] == 0:
         raise DataError(f"{path}: no feature columns left after removing labels and dropped ones")

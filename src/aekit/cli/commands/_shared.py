@@ -48,11 +48,12 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
     if takes_windows(model):
         import numpy as np
 
-        from aekit.cli._options import say
+        from aekit.cli._options import refuse_unordered_series, say
         from aekit.readers import check_columns, read_data, sliding_windows
 
         path = args.data if path is None else path
         data = read_data(path, read_options(args, keep=getattr(model, "window_columns_", None)))
+        refuse_unordered_series(model, data)
         if data.kind == "array" and np.ndim(data.X) == 3:  # windows already cut
             X = match_model(model, data, args)
             return X, {"row": np.arange(len(X)), **id_columns(data, len(X), args.output)}, None
