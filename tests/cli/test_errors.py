@@ -137,6 +137,8 @@ def test_wrong_kind_of_model(aekit, model):
 @pytest.mark.parametrize("args", [
     ("fit",),                                    # DATA and -o missing
     ("score", "m", "d", "--contamination", "0.9"),  # out of (0, 0.5]
+    ("score", "m", "d", "--threshold", "nan"),   # would flag no row
+    ("score", "m", "d", "--threshold", "inf"),
     ("--device", "gpu", "info", "m"),
     ("fit", "d", "-o", "m", "--model", "gan"),
     ("tune", "d", "-o", "m", "--timeout", "0"),

@@ -65,6 +65,19 @@ def positive_float(value: str) -> float:
     return v
 
 
+def finite_float(value: str) -> float:
+    """Any finite number: 'nan' would flag no row, 'inf' none either, without a word."""
+    import math
+
+    try:
+        v = float(value)
+    except ValueError:
+        v = math.nan
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {value!r}")
+    return v
+
+
 def fraction(value: str) -> float:
     """A number in (0, 0.5]."""
     try:

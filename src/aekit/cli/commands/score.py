@@ -6,7 +6,13 @@ import argparse
 import contextlib
 import sys
 
-from aekit.cli._options import add_data_options, add_output_option, fraction, positive_int
+from aekit.cli._options import (
+    add_data_options,
+    add_output_option,
+    finite_float,
+    fraction,
+    positive_int,
+)
 
 NAME = "score"
 ORDER = 50
@@ -31,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_output_option(parser, "where to write the scores")
     g = parser.add_argument_group("threshold (default: the detector's own)")
     x = g.add_mutually_exclusive_group()
-    x.add_argument("--threshold", type=float, metavar="SCORE",
+    x.add_argument("--threshold", type=finite_float, metavar="SCORE",
                    help="flag rows scoring above this value")
     x.add_argument("--contamination", type=fraction, metavar="SHARE",
                    help="flag this share of the rows of DATA (the highest scores)")
