@@ -446,3 +446,12 @@ def test_a_header_one_name_short_is_refused_not_shifted(tmp_path):
         next(iter_table_chunks(tmp_path / "r.csv", chunksize=2))
     (tmp_path / "ok.csv").write_text("a,b,c\n1,10,100\n")
     assert read_data(tmp_path / "ok.csv").X.columns.tolist() == ["a", "b", "c"]
+
+
+def test_a_byte_that_is_not_utf8_past_the_first_chunk_names_the_file(tmp_path):
+    rows = [f"{i},{i * 0.5},Oslo" for i in range(30)]
+    rows[25] = "25,12.5,Z\xfcrich"  # Latin-1, not UTF-8
+    (tmp_path / "latin1.csv").write_bytes(("a,b,city\n" + "\n".join(rows) + "\n").encode("latin-1"))
+    opts = ReadOptions(allow_text=True)
+    with pytest.raises(DataError, match=r"latin1.csv: cannot be read as a table \('utf-8' codec"):
+        list(iter_table_chunks(tmp_path / "latin1.csv", opts, chunksize=5))

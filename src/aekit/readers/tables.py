@@ -373,7 +373,8 @@ def iter_table_chunks(
             yield Dataset(X=df, y=y, kind="table", source=str(path),
                           extra={"offset": offset, **_left_out(df)})  # fmt: skip
             offset += len(df)
-    except pd.errors.ParserError as e:
+    except (pd.errors.ParserError, UnicodeDecodeError) as e:
+        # Rows past the first chunk are parsed (and decoded) only here.
         raise DataError(f"{path}: cannot be read as a table ({str(e).splitlines()[0]})") from None
     if offset == 0:
         raise DataError(f"{path}: the table has a header but no rows")
