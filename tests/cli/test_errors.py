@@ -216,3 +216,17 @@ def test_demo_checks_its_options_before_training(aekit, tmp_path):
     r = aekit("-q", "demo", "-o", tmp_path / "d", "--latent-dim", "100")
     assert r.code == DATA_ERROR and "from 1 to 64" in one_error_line(r)
     assert aekit("demo", "--epochs", "0").code == USAGE_ERROR
+
+
+def test_options_that_would_do_nothing_are_refused(aekit, model, files, tmp_path):
+    for args, named in (
+        (("encode", model, files["csv"], "--image-size", "3x3", "--color", "rgb"),
+         "--image-size and --color do not apply"),
+        (("score", model, files["npy"], "--color", "grayscale"), "--color does not apply"),
+        (("fit", files["images"], "-o", tmp_path / "m.aekit", "--sep", ";"),
+         "--sep does not apply"),
+        (("encode", model, files["csv"], "--drop-columns", "id,label", "--stride", "5"),
+         "--stride applies to a model of series windows"),
+    ):  # fmt: skip
+        r = aekit(*args)
+        assert r.code == USAGE_ERROR and named in one_error_line(r), (args, r)

@@ -144,9 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             _setup_output(args.quiet)
-            from aekit.cli._options import refuse_input_as_output
+            from aekit.cli._options import refuse_input_as_output, refuse_unused_data_options
 
             refuse_input_as_output(args)
+            refuse_unused_data_options(args)
             return int(args.run(args) or 0)
     except BrokenPipeError:
         # The reader of our output went away (`aekit encode ... | head`): stop quietly.

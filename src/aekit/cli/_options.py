@@ -208,6 +208,39 @@ def refuse_input_as_output(args: argparse.Namespace) -> None:
                            "it would destroy that input: choose another output", 2)  # fmt: skip
 
 
+def refuse_unused_data_options(args: argparse.Namespace) -> None:
+    """Refuse --image-size/--color for data that is not an image folder, --sep for non-text.
+
+    Given for another kind of file they would do nothing, and the user
+    would not know it. (The readers refuse the table options for images
+    and arrays themselves.)
+    """
+    from aekit.readers import DataError, file_kind
+
+    for name in ("data", "train"):
+        given = getattr(args, name, None)
+        if not isinstance(given, str) or not Path(given).exists():
+            continue
+        try:
+            kind = file_kind(given)
+        except DataError:
+            continue  # the command says what is wrong with it
+        unused = []
+        if kind != "images":
+            unused += [o for o, v in (("--image-size", getattr(args, "image_size", None)),
+                                      ("--color", getattr(args, "color", None))) if v]  # fmt: skip
+        if kind != "table" and getattr(args, "sep", None) is not None:
+            unused.append("--sep")
+        if unused:
+            what = {"images": "a folder of images", "table": "a text table",
+                    "parquet": "a Parquet table"}.get(kind, "an array")  # fmt: skip
+            one = len(unused) == 1
+            raise CLIError(f"{' and '.join(unused)} {'does' if one else 'do'} not apply to "
+                           f"{given}, which is {what} (--image-size and --color are for "
+                           f"folders of images, --sep for CSV/TSV files): leave "
+                           f"{'it' if one else 'them'} out", 2)  # fmt: skip
+
+
 @contextlib.contextmanager
 def replaced_on_success(path: str | Path):
     """Yield a temporary path next to ``path``; move it onto ``path`` only if the block succeeds.

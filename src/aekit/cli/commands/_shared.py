@@ -45,6 +45,10 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
     )
 
     conditional = bool(len(getattr(model, "classes_", ())))
+    stride = getattr(args, "stride", 1)
+    if not takes_windows(model) and stride != 1:
+        raise CLIError("--stride applies to a model of series windows (fitted with --window); "
+                       "this one takes each row as it is", 2)  # fmt: skip
     if takes_windows(model):
         import numpy as np
 
@@ -55,9 +59,12 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
         data = read_data(path, read_options(args, keep=getattr(model, "window_columns_", None)))
         refuse_unordered_series(model, data)
         if data.kind == "array" and np.ndim(data.X) == 3:  # windows already cut
+            if stride != 1:
+                raise CLIError(f"{data.source}: holds windows already cut, so --stride does not "
+                               "apply: leave it out", 2)  # fmt: skip
             X = match_model(model, data, args)
             return X, {"row": np.arange(len(X)), **id_columns(data, len(X), args.output)}, None
-        length, stride = int(model.input_shape_[-1]), getattr(args, "stride", 1)
+        length = int(model.input_shape_[-1])
         names = getattr(model, "window_columns_", None)
         values = data.X
         if names is not None and hasattr(values, "columns"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from aekit.cli._options import add_data_options, add_output_option
+from aekit.cli._options import add_data_options, add_output_option, positive_int
 
 NAME = "encode"
 ORDER = 30
@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", metavar="DATA", help="CSV/TSV/Parquet, .npy/.npz or image folder")
     add_output_option(parser, "where to write the codes")
     add_data_options(parser)
-    parser.add_argument("--stride", type=int, default=1,
+    parser.add_argument("--stride", type=positive_int, default=1,
                         help="steps between windows of a time series (default: 1)")
 
 

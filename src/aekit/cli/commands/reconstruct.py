@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from aekit.cli._options import add_data_options
+from aekit.cli._options import add_data_options, positive_int
 
 NAME = "reconstruct"
 ORDER = 40
@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a .csv/.tsv/.parquet/.npy file, or a new or empty folder for PNG "
                         "images (default: CSV on stdout)")  # fmt: skip
     add_data_options(parser)
-    parser.add_argument("--stride", type=int, default=1,
+    parser.add_argument("--stride", type=positive_int, default=1,
                         help="steps between windows of a time series (default: 1)")
 
 
