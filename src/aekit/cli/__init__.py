@@ -144,7 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             _setup_output(args.quiet)
-            from aekit.cli._options import refuse_input_as_output, refuse_unused_data_options
+            from aekit.cli._options import refuse_unused_data_options
+            from aekit.cli._outputs import refuse_input_as_output
 
             refuse_input_as_output(args)
             refuse_unused_data_options(args)

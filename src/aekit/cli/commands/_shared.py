@@ -35,14 +35,8 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
     y : ndarray or None
         Labels, passed to a conditional VAE.
     """
-    from aekit.cli._options import (
-        id_columns,
-        match_model,
-        model_labels,
-        read_for_model,
-        read_options,
-        written_index,
-    )
+    from aekit.cli._options import match_model, model_labels, read_for_model, read_options
+    from aekit.cli._outputs import id_columns, written_index
 
     conditional = bool(len(getattr(model, "classes_", ())))
     stride = getattr(args, "stride", 1)

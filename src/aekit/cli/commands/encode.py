@@ -28,7 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from aekit.cli._options import check_output_path, load_model, say, write_table
+    from aekit.cli._options import load_model, say
+    from aekit.cli._outputs import check_output_path, write_table
     from aekit.cli.commands._shared import autoencoder_input, require_autoencoder
 
     check_output_path(args.output)

@@ -197,7 +197,8 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from aekit.cli._errors import CLIError
-    from aekit.cli._options import check_model_output, read_options, say
+    from aekit.cli._options import read_options, say
+    from aekit.cli._outputs import check_model_output
     from aekit.cli.commands._shared import class_labels, training_windows
     from aekit.readers import read_data
 

@@ -32,12 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from aekit.cli._options import (
+    from aekit.cli._options import load_model, say
+    from aekit.cli._outputs import (
         check_output_folder,
         check_output_path,
-        load_model,
         replaced_on_success,
-        say,
         write_table,
     )
     from aekit.cli.commands._shared import (

@@ -42,13 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from aekit.cli._errors import CLIError
-    from aekit.cli._options import (
-        check_output_path,
-        load_model,
-        model_labels,
-        read_for_model,
-        say,
-    )
+    from aekit.cli._options import load_model, model_labels, read_for_model, say
+    from aekit.cli._outputs import check_output_path
     from aekit.cli.commands._shared import autoencoder_input
     from aekit.report import make_report
     from aekit.report.summary import takes_windows

@@ -64,12 +64,12 @@ def _frames(args, model):
     from aekit.cli._options import (
         accepts_text,
         feature_names,
-        id_columns,
         image_read_settings,
         match_model,
         read_options,
         text_columns,
     )
+    from aekit.cli._outputs import id_columns
     from aekit.cli.commands._shared import autoencoder_input
     from aekit.readers import file_kind, iter_table_chunks, read_data
     from aekit.report.summary import takes_windows
@@ -108,13 +108,8 @@ def run(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from aekit.cli._errors import CLIError
-    from aekit.cli._options import (
-        check_output_path,
-        load_model,
-        replaced_on_success,
-        say,
-        write_table,
-    )
+    from aekit.cli._options import load_model, say
+    from aekit.cli._outputs import check_output_path, replaced_on_success, write_table
 
     check_output_path(args.output)
     model = load_model(args.model, args.device)

@@ -55,7 +55,8 @@ def given_options(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from aekit.cli._errors import CLIError
-    from aekit.cli._options import check_model_output, read_options, say
+    from aekit.cli._options import read_options, say
+    from aekit.cli._outputs import check_model_output
     from aekit.cli.commands._shared import class_labels, training_windows
     from aekit.cli.commands.fit import autoencoder
     from aekit.io import save
