@@ -117,3 +117,29 @@ def test_a_series_model_needs_the_timestamps_of_a_file_that_has_them(aekit, file
         assert aekit("-q", command, m, files["series"], "--drop-columns", "timestamp").code == 0
     r = aekit("report", tsd, files["series"], "-o", tmp_path / "r.html")
     assert r.code == 1 and "--timestamp-column timestamp" in r.err
+
+
+def test_every_file_of_an_image_folder_is_read_or_named(aekit, tmp_path):
+    from PIL import Image
+
+    folder, m = tmp_path / "mix", tmp_path / "img.aekit"
+    folder.mkdir()
+    pixels = np.random.default_rng(0).integers(0, 255, size=(4, 6, 5), dtype=np.uint8)
+    for i, a in enumerate(pixels):
+        Image.fromarray(a).save(folder / f"{i}.png")
+        Image.fromarray(a).save(folder / f"{i}.gif")  # read, as Pillow can
+    (folder / "notes.txt").write_text("taken on a Tuesday")
+    (folder / "9.heic").write_bytes(b"\0" * 8)  # an image type that is not read
+    (folder / "Thumbs.db").write_bytes(b"\0")  # Windows' own, and hidden files: not data
+    (folder / ".DS_Store").write_bytes(b"\0")
+    r = aekit("fit", folder, "-o", m, "--epochs", "2", "--latent-dim", "2")
+    assert r.code == 0 and "on 8 rows" in r.err, r
+    assert "left out 2 files (1 .heic, 1 .txt) that aekit does not read as images" in r.err
+    assert "Thumbs" not in r.err and "DS_Store" not in r.err
+    with pytest.warns(UserWarning, match="left out 2 files"):
+        X = read_images(folder).X  # a grey GIF keeps its pixels
+    np.testing.assert_allclose(X[0::2], X[1::2], atol=1e-6)
+    frames = [Image.fromarray(a) for a in pixels]
+    frames[0].save(folder / "moving.gif", save_all=True, append_images=frames[1:])
+    r = aekit("score", m, folder)
+    assert r.code == 1 and "moving.gif: an animated GIF of 4 frames" in r.err, r

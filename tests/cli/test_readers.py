@@ -97,6 +97,9 @@ def test_empty_folder_and_unknown_suffix(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataError, match=r"no images \(PNG, JPEG"):
         read_data(tmp_path / "empty")
+    (tmp_path / "empty" / "a.heic").write_bytes(b"")
+    with pytest.raises(DataError, match=r"in this folder; it holds only 1 file \(1 .heic\)"):
+        read_data(tmp_path / "empty")
     (tmp_path / "x.xlsx").write_bytes(b"")
     with pytest.raises(DataError, match="unknown file type"):
         file_kind(tmp_path / "x.xlsx")

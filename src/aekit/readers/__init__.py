@@ -47,7 +47,7 @@ def read_data(path: str | os.PathLike, options: ReadOptions | None = None) -> Da
     ----------
     path : str or path-like
         A CSV/TSV/Parquet table, a .npy/.npz array, or a folder of images (PNG,
-        JPEG, BMP, TIFF, WebP).
+        JPEG, BMP, TIFF, WebP, GIF).
     options : ReadOptions, optional
 
     Returns

@@ -9,7 +9,9 @@ from typing import Any
 
 import numpy as np
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+#: The same, in words, for messages.
+IMAGE_FORMATS = "PNG, JPEG, BMP, TIFF, WebP or GIF"
 
 
 class DataError(ValueError):

@@ -1,23 +1,36 @@
-"""Folders of images (PNG, JPEG, BMP, TIFF, WebP) -> one array, labels from subfolder names."""
+"""Folders of images (PNG, JPEG, BMP, TIFF, WebP, GIF) -> one array, labels from subfolders."""
 
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from aekit._warnings import warn_user
-from aekit.readers._base import IMAGE_SUFFIXES, DataError, Dataset, MissingDependencyError
+from aekit.readers._base import (
+    IMAGE_FORMATS,
+    IMAGE_SUFFIXES,
+    DataError,
+    Dataset,
+    MissingDependencyError,
+)
+
+#: Files Windows writes into any folder of pictures (thumbnail caches, folder
+#: settings): nobody put them there as data, so they are passed over in silence.
+SYSTEM_FILES = frozenset({"thumbs.db", "ehthumbs.db", "ehthumbs_vista.db", "desktop.ini"})
 
 
 def read_images(
     folder: str | os.PathLike, size: tuple[int, int] | None = None, color: str = "grayscale"
 ) -> Dataset:
-    """Read every image (PNG, JPEG, BMP, TIFF, WebP) under a folder, recursively, as one array.
+    """Read every image (PNG, JPEG, BMP, TIFF, WebP, GIF) under a folder, recursively, as one array.
 
     Images in subfolders take the subfolder's name as label (``digits/3/a.png``
-    has label ``'3'``), so a labelled image folder works as is.
+    has label ``'3'``), so a labelled image folder works as is. Other files
+    are left out with one warning that counts them by suffix (hidden files
+    and the thumbnail caches and settings Windows writes into folders aside).
 
     Parameters
     ----------
@@ -35,8 +48,8 @@ def read_images(
     Raises
     ------
     DataError
-        For an image that cannot be read, a size that differs without ``size``,
-        or deep pixels outside the ranges below.
+        For an image that cannot be read, an animated GIF, a size that differs
+        without ``size``, or deep pixels outside the ranges below.
 
     Notes
     -----
@@ -56,19 +69,26 @@ def read_images(
     if color not in ("grayscale", "rgb"):
         raise ValueError(f"color must be 'grayscale' or 'rgb', got {color!r}")
     folder = Path(folder)
-    # Hidden files and folders (".DS_Store", "__MACOSX/._a.png" resource forks) are not images.
-    files = sorted(
-        p for p in folder.rglob("*")
-        if p.suffix.lower() in IMAGE_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )  # fmt: skip
+    files, others = _listed(folder)
     if not files:
-        raise DataError(f"{folder}: no images (PNG, JPEG, BMP, TIFF or WebP) in this folder")
+        held = f"; it holds only {_by_suffix(others)}" if others else ""
+        raise DataError(f"{folder}: no images ({IMAGE_FORMATS}) in this folder{held}")
+    if others:
+        # Left out without a word, a .heic or .svg among the images would just be missing.
+        warn_user(f"{folder}: left out {_by_suffix(others)} that aekit does not read as "
+                  f"images (it reads {IMAGE_FORMATS}); the first is "
+                  f"{others[0].relative_to(folder)}")  # fmt: skip
     mode = "L" if color == "grayscale" else "RGB"
     arrays, names, labels, see_through = [], [], [], 0
     for f in files:
         try:
             with Image.open(f) as im:
+                frames = getattr(im, "n_frames", 1)
+                if im.format == "GIF" and frames > 1:
+                    raise DataError(
+                        f"{f}: an animated GIF of {frames} frames; aekit reads one picture "
+                        "a file: save the frames as separate images"
+                    )
                 # A camera's JPEG is stored sideways with an EXIF note to turn it.
                 im = ImageOps.exif_transpose(im)
                 see_through += im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
@@ -125,3 +145,27 @@ def _deep_grey(im, path: Path) -> np.ndarray:
                         f"{rule}, and does not clip or guess a scale: scale the images to "
                         "that range, or save the pixels as a .npy array")  # fmt: skip
     return (a / top).astype(np.float32)
+
+
+def _listed(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(image files, other files) under ``folder``, each sorted, leaving out the unseen ones.
+
+    Hidden files and folders (".DS_Store", "__MACOSX/._a.png" resource forks)
+    and Windows' own files are not data.
+    """
+    images, others = [], []
+    for p in sorted(folder.rglob("*")):
+        if any(part.startswith(".") for part in p.relative_to(folder).parts):
+            continue
+        if p.suffix.lower() in IMAGE_SUFFIXES:
+            images.append(p)
+        elif p.is_file() and p.name.lower() not in SYSTEM_FILES:
+            others.append(p)
+    return images, others
+
+
+def _by_suffix(files: list[Path]) -> str:
+    """'5 files (3 .heic, 1 .txt, 1 without a suffix)'."""
+    counts = Counter(p.suffix.lower() or "without a suffix" for p in files)
+    kinds = ", ".join(f"{n} {suffix}" for suffix, n in counts.most_common())
+    return f"{len(files)} file{'s' if len(files) > 1 else ''} ({kinds})"
