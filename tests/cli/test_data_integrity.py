@@ -143,3 +143,26 @@ def test_every_file_of_an_image_folder_is_read_or_named(aekit, tmp_path):
     frames[0].save(folder / "moving.gif", save_all=True, append_images=frames[1:])
     r = aekit("score", m, folder)
     assert r.code == 1 and "moving.gif: an animated GIF of 4 frames" in r.err, r
+
+
+def test_a_first_row_of_whole_numbers_is_not_taken_for_names_without_a_word(aekit, tmp_path):
+    data, m = tmp_path / "noheader.csv", tmp_path / "m.aekit"
+    data.write_text("3,7,1\n4,5,6\n7,8,9\n2,2,2\n")
+    fit = ("fit", data, "-o", m, "--epochs", "2", "--latent-dim", "1")
+    r = aekit(*fit)
+    assert r.code == 0 and "the first row (3, 7, 1) holds only numbers" in r.err, r
+    assert "if the file has no header row, read it with --no-header" in r.err
+    r = aekit(*fit, "--no-header")
+    assert r.code == 0 and "on 4 rows" in r.err and "first row" not in r.err, r
+    assert "x0, x1, x2" in aekit("info", m).out
+    r = aekit("score", m, data, "--no-header", "--chunksize", "3")
+    assert r.code == 0 and len(r.out.splitlines()) == 5, r  # a header line and 4 rows
+    assert "first row" not in r.err
+    # A repeated number cannot be two names: refused, with the same way out.
+    (tmp_path / "repeats.csv").write_text("0,0,1\n1,2,3\n")
+    r = aekit("fit", tmp_path / "repeats.csv", "-o", m)
+    assert r.code == 1 and "more than one column is named '0'" in r.err
+    assert "read it with --no-header" in r.err
+    np.save(tmp_path / "a.npy", np.zeros((4, 3)))
+    r = aekit("score", m, tmp_path / "a.npy", "--no-header")
+    assert r.code == 2 and "--no-header does not apply" in r.err, r

@@ -270,10 +270,15 @@ def test_headers_that_are_data_repeat_a_name_or_leave_one_out(tmp_path):
         read_data(tmp_path / "noheader.csv")  # the first row is lost as names: said
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        for header in ("2019,2020", "label,400.5", "01,1"):  # years; a label; two names
+        for header in ("label,400.5", "a,1"):  # a name shows a header
             (tmp_path / "h.csv").write_text(f"{header}\n1.5,2.5\n")
             names = read_data(tmp_path / "h.csv").X.columns.tolist()
             assert names == header.split(","), names
+    (tmp_path / "years.csv").write_text("2019,2020\n1.5,2.5\n")  # names, or data?
+    with pytest.warns(UserWarning, match=r"first row \(2019, 2020\) holds only numbers"):
+        assert read_data(tmp_path / "years.csv").X.columns.tolist() == ["2019", "2020"]
+    data = read_data(tmp_path / "years.csv", ReadOptions(header=False))
+    assert data.X.columns.tolist() == ["x0", "x1"] and len(data.X) == 2
     (tmp_path / "dup.csv").write_text("a,a,b\n1,2,3\n4,5,6\n")
     with pytest.raises(DataError, match="more than one column is named 'a'"):
         read_data(tmp_path / "dup.csv")  # pandas would call the second one 'a.1'

@@ -83,7 +83,10 @@ def fraction(value: str) -> float:
 
 
 def add_data_options(parser: argparse.ArgumentParser, series: bool = True) -> None:
-    """--label-column, --drop-columns, --sep, --image-size, --color, --timestamp-column."""
+    """--label-column, --drop-columns, --sep, --no-header, --image-size, --color...
+
+    ... and, with ``series``, --timestamp-column.
+    """
     g = parser.add_argument_group("data options")
     g.add_argument("--label-column", metavar="NAME",
                    help="column with labels, left out of the features and written to "
@@ -93,6 +96,9 @@ def add_data_options(parser: argparse.ArgumentParser, series: bool = True) -> No
     g.add_argument("--drop-columns", type=column_list, action="extend", default=[],
                    metavar="A,B", help="columns to leave out (ids, free text), comma-separated")
     g.add_argument("--sep", help="field separator of a text table (default: comma; tab for .tsv)")
+    g.add_argument("--no-header", action="store_true",
+                   help="the text table has no header row: its first row is data, and the "
+                   "columns are named x0, x1, ... in file order")  # fmt: skip
     g.add_argument("--image-size", type=image_size, metavar="HxW",
                    help="resize the images of a folder to this size (default: the model's, "
                    "or the images' own size when they all agree)")
@@ -124,7 +130,7 @@ def verbosity(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------- input
 def refuse_unused_data_options(args: argparse.Namespace) -> None:
-    """Refuse --image-size/--color for data that is not an image folder, --sep for non-text.
+    """Refuse --image-size/--color but for an image folder, --sep/--no-header but for a text table.
 
     Given for another kind of file they would do nothing, and the user
     would not know it. (The readers refuse the table options for images
@@ -146,13 +152,15 @@ def refuse_unused_data_options(args: argparse.Namespace) -> None:
                                       ("--color", getattr(args, "color", None))) if v]  # fmt: skip
         if kind != "table" and getattr(args, "sep", None) is not None:
             unused.append("--sep")
+        if kind != "table" and getattr(args, "no_header", False):
+            unused.append("--no-header")
         if unused:
             what = {"images": "a folder of images", "table": "a text table",
                     "parquet": "a Parquet table"}.get(kind, "an array")  # fmt: skip
             one = len(unused) == 1
             raise CLIError(f"{' and '.join(unused)} {'does' if one else 'do'} not apply to "
                            f"{given}, which is {what} (--image-size and --color are for "
-                           f"folders of images, --sep for CSV/TSV files): leave "
+                           f"folders of images, --sep and --no-header for CSV/TSV files): leave "
                            f"{'it' if one else 'them'} out", 2)  # fmt: skip
 
 
@@ -170,6 +178,7 @@ def read_options(args: argparse.Namespace, allow_text: bool = False, image_size=
         label_column=args.label_column,
         drop_columns=tuple(args.drop_columns),
         sep=args.sep,
+        header=not getattr(args, "no_header", False),
         image_size=args.image_size or image_size,
         color=args.color or color or "grayscale",
         timestamp_column=getattr(args, "timestamp_column", None),

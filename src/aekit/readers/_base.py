@@ -35,6 +35,9 @@ class ReadOptions:
         Columns to leave out (ids, free text...).
     sep : str or None
         Field separator; None guesses from the suffix (tab for .tsv/.tab).
+    header : bool
+        The first row of a CSV/TSV file names the columns. False reads it as
+        data and names the columns x0, x1, ... in file order.
     image_size : (int, int) or None
         (height, width) every image is resized to; None requires equal sizes.
     color : {'grayscale', 'rgb'}
@@ -62,6 +65,7 @@ class ReadOptions:
     label_column: str | None = None
     drop_columns: tuple[str, ...] = ()
     sep: str | None = None
+    header: bool = True
     image_size: tuple[int, int] | None = None
     color: str = "grayscale"
     timestamp_column: str | None = None

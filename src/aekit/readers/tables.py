@@ -42,13 +42,20 @@ def _read_frame(path: Path, options: ReadOptions, chunksize: int | None = None):
         sep = _sep(path, options.sep)
         # The header as written: pandas renames a repeated "a" to "a.1" without a word.
         raw = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
-        _check_header(raw.iloc[0].tolist(), path)
-        _check_first_row(path, sep, raw.shape[1])
+        if options.header:
+            _check_header(raw.iloc[0].tolist(), path)
+            _check_first_row(path, sep, raw.shape[1])
+            layout = {}
+        else:
+            # Named as `reconstruct` names an array's columns. index_col=False:
+            # a longer row is an error, not a row index.
+            names = [f"x{i}" for i in range(raw.shape[1])]
+            layout = {"header": None, "names": names, "index_col": False}
         # Only an empty cell is missing: "NA" (Namibia), "None" or "null" can be a
         # text column's real value. In a numeric column such words are refused
         # by _check_values as not numbers, which they are not.
         return pd.read_csv(path, sep=sep, chunksize=chunksize, dtype=text,
-                           keep_default_na=False, na_values=[""])  # fmt: skip
+                           keep_default_na=False, na_values=[""], **layout)  # fmt: skip
     except (MissingDependencyError, DataError):
         raise
     except pd.errors.EmptyDataError:
@@ -195,7 +202,7 @@ def _dates(s) -> bool:
     return bool(len(head)) and bool(parsed.notna().all())
 
 
-def _refuse_repeated(names, path: Path) -> None:
+def _refuse_repeated(names, path: Path, hint: str = "") -> None:
     """A DataError naming the column names that occur more than once (empty ones aside)."""
     seen, repeated = set(), []
     for name in map(str, names):
@@ -204,30 +211,32 @@ def _refuse_repeated(names, path: Path) -> None:
         seen.add(name)
     if repeated:
         raise DataError(f"{path}: more than one column is named {', '.join(map(repr, repeated))}; "
-                        "give every column its own name")  # fmt: skip
+                        f"give every column its own name{hint}")  # fmt: skip
+
+
+#: What to do about a first row of numbers only, which may be data.
+NO_HEADER = "if the file has no header row, read it with --no-header"
 
 
 def _check_header(names: list[str], path: Path) -> None:
-    """Refuse a text table's first row when it repeats a name; warn when it looks like data.
+    """Refuse a text table's first row when it repeats a name; warn when it may be data.
 
     ``names`` are the first row's cells as written. Any cell that is not a
-    number shows the row is a header; so do whole numbers (years). A row of
-    numbers with decimals may be data, which the column names would swallow,
-    or names such as quantiles (0.1, 0.5, 0.9): that gets a warning.
+    number shows the row is a header. A row of numbers only may be names
+    (years, quantiles 0.1, 0.5, 0.9) or the first row of a file without a
+    header, which the column names would swallow: that gets a warning that
+    names the row, or an error if it repeats a number.
     """
-    _refuse_repeated(names, path)
-    numbers = []
     for c in names:
         try:
-            numbers.append(float(c))
+            float(c)
         except ValueError:
+            _refuse_repeated(names, path)
             return
-    if any(v != int(v) for v in numbers if np.isfinite(v)):
-        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-        warn_user(
-            f"{path}: the column names are numbers ({shown}); if the file has no header row, "
-            "its first row was taken for the names: add a header"
-        )
+    _refuse_repeated(names, path, f" ({NO_HEADER})")
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    warn_user(f"{path}: the first row ({shown}) holds only numbers and is read as the column "
+              f"names, not as data: {NO_HEADER}")  # fmt: skip
 
 
 def _check_first_row(path: Path, sep: str, names: int) -> None:
@@ -319,7 +328,7 @@ def _split_columns(df, path: Path, options: ReadOptions):
 
 
 def read_table(path: str | os.PathLike, options: ReadOptions | None = None) -> Dataset:
-    """Read a CSV, TSV or Parquet table (header row required).
+    """Read a CSV, TSV or Parquet table (with a header row, unless ``options.header`` is False).
 
     Returns
     -------
