@@ -177,6 +177,20 @@ def test_random_bytes(tmp_path):
         aekit.load(path)
 
 
+def test_unreadable_file_is_not_called_damaged(saved, monkeypatch):
+    # Tests run as root, whom chmod does not stop: refuse the open the way the OS would.
+    real_open = open
+
+    def denied(file, *args, **kwargs):
+        if os.fspath(file) == os.fspath(saved):
+            raise PermissionError(13, "Permission denied", os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", denied)
+    with pytest.raises(PermissionError, match="good.aekit"):
+        aekit.load(saved)
+
+
 @pytest.mark.parametrize("keep", [0.3, 0.9, 0.999])
 def test_truncated(saved, tmp_path, keep):
     data = saved.read_bytes()

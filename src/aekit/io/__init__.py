@@ -140,6 +140,8 @@ def load(path: str | os.PathLike) -> Any:
     ------
     FileNotFoundError
         If there is no file at ``path``.
+    OSError
+        If the file cannot be read, such as a PermissionError.
     ModelFileError
         If the file is not an aekit model file, is truncated, corrupted or
         inconsistent, or names an estimator class not on the whitelist.

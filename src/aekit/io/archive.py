@@ -157,6 +157,8 @@ def read(path: str | os.PathLike) -> tuple[dict, dict, dict[str, torch.Tensor]]:
     ------
     FileNotFoundError
         If nothing exists at ``path``.
+    OSError
+        If the file cannot be read, such as a PermissionError.
     UnsupportedFormatError
         If the file's format version is newer than :data:`FORMAT_VERSION`.
     ModelFileError
@@ -168,7 +170,11 @@ def read(path: str | os.PathLike) -> tuple[dict, dict, dict[str, torch.Tensor]]:
         raise FileNotFoundError(2, "no aekit model file at this path", str(path))
     if path.is_dir():
         raise ModelFileError(f"{path} is a folder; an aekit model file is a single file")
-    if not zipfile.is_zipfile(path):
+    # is_zipfile answers False for any OSError: opening first lets a file that
+    # cannot be read (no permission) say so instead of passing for a damaged one.
+    with open(path, "rb") as f:
+        is_zip = zipfile.is_zipfile(f)
+    if not is_zip:
         raise ModelFileError(
             f"{path} is not an aekit model file: it is not a zip archive "
             "(it may be truncated, or a file of another kind)"
