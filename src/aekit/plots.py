@@ -148,7 +148,8 @@ def reconstruction_profiles(
     X_hat: np.ndarray,
     feature_names: Sequence[str] | None = None,
     n: int = 4,
-    row_numbers: Sequence[int] | None = None,
+    row_labels: Sequence | None = None,
+    row_name: str = "row",
 ) -> Figure:
     """Original and reconstructed values of a few table rows, feature by feature.
 
@@ -158,9 +159,12 @@ def reconstruction_profiles(
     feature_names : list of str, optional
     n : int
         Rows shown.
-    row_numbers : sequence of int of length n_rows, optional
-        The rows' numbers in the user's data (when ``X`` is a sample of it), used
-        as the subplots' labels; by default their positions in ``X``.
+    row_labels : sequence of length n_rows, optional
+        How the user's data names the rows: a DataFrame's index labels, or the
+        rows' numbers when ``X`` is a sample of an array. Written as they are;
+        by default the rows' positions in ``X``.
+    row_name : str
+        What the labels are (a DataFrame's index name), before each label.
     """
     n = min(n, len(X))
     fig = Figure(figsize=(7.0, 1.6 * n + 0.4))
@@ -169,7 +173,8 @@ def reconstruction_profiles(
     for i, ax in enumerate(axes):
         ax.plot(idx, X[i], "o-", ms=3, lw=1, color=NORMAL, label="original")
         ax.plot(idx, X_hat[i], "s--", ms=3, lw=1, color=FLAG, label="reconstruction")
-        ax.set_ylabel(f"row {i if row_numbers is None else int(row_numbers[i])}", fontsize=8)
+        label = i if row_labels is None else row_labels[i]
+        ax.set_ylabel(_plain(f"{row_name} {label}"), fontsize=8)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, loc="upper right")
     if feature_names is not None and len(feature_names) <= 30:

@@ -110,11 +110,13 @@ def test_latent_map_legend_keeps_underscore_names_and_mixed_types():
     assert names == ["no label", "1", "2.5", "a"]
 
 
-def test_profiles_are_labelled_with_the_given_row_numbers():
+def test_profiles_are_labelled_with_the_given_row_labels():
     X = np.random.default_rng(0).random((3, 4))
-    fig = plots.reconstruction_profiles(X, X, row_numbers=[5, 9, 12])
+    fig = plots.reconstruction_profiles(X, X, row_labels=[5, 9, 12])
     assert [ax.get_ylabel() for ax in fig.axes] == ["row 5", "row 9", "row 12"]
     assert fig.axes[0].get_ylabel() != plots.reconstruction_profiles(X, X).axes[0].get_ylabel()
+    fig = plots.reconstruction_profiles(X, X, row_labels=["cust$1", "b", "c"], row_name="id")
+    assert [ax.get_ylabel() for ax in fig.axes] == [r"id cust\$1", "id b", "id c"]
 
 
 def test_histogram_counts_scores_beyond_the_axis():

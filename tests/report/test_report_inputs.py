@@ -110,6 +110,32 @@ def test_profiles_of_a_sample_are_labelled_with_the_data_row_numbers(ae, table, 
     assert kept[3] != 3 and drawn == [f"row {i}" for i in kept[:4]]
 
 
+def test_rows_of_a_table_are_named_by_its_index_as_written(monkeypatch):
+    # A table after train_test_split: its profiles were labelled by position ("row 0"),
+    # and the detector's table wrote customer 1003 as "1,003".
+    rng = np.random.default_rng(0)
+    ids = pd.Index(rng.permutation(np.arange(1000, 1040)), name="customer_id")
+    df = pd.DataFrame(rng.normal(size=(40, 4)), columns=list("abcd"), index=ids)
+    drawn = []
+    profiles = plots.reconstruction_profiles
+
+    def spy(*args, **kwargs):
+        fig = profiles(*args, **kwargs)
+        drawn.extend(ax.get_ylabel() for ax in fig.axes)
+        return fig
+
+    monkeypatch.setattr(plots, "reconstruction_profiles", spy)
+    ae = aekit.AutoEncoder(latent_dim=2, hidden=(8,), epochs=2, random_state=0).fit(df)
+    Report().add_estimator(ae, df)
+    assert drawn == [f"customer_id {i}" for i in ids[:4]]
+    det = aekit.AnomalyDetector(epochs=2, n_estimators=1, random_state=0).fit(df)
+    html = Report().add_estimator(det, df).to_html()
+    section = html[html.rfind("Most anomalous rows"):]  # the section, not the contents list
+    shown = re.findall(r"<tr><td[^>]*>([^<]*)</td>", section)
+    assert "<th>customer_id</th>" in section and len(shown) == 10
+    assert all(int(v) in set(ids) for v in shown)  # "1,003" is no label of the data
+
+
 @pytest.mark.parametrize("bad", [0, -1, 2.5, True, "10"])
 def test_bad_max_rows_is_named(ae, table, bad):
     with pytest.raises(ValueError, match="max_rows must be a whole number >= 1"):

@@ -181,6 +181,21 @@ def take(X: Any, idx: np.ndarray) -> Any:
     return X.iloc[idx] if hasattr(X, "iloc") else np.asarray(X)[idx]
 
 
+def row_labels(X: Any, rows: np.ndarray | None = None) -> tuple[list[str], str]:
+    """How the report names the rows of ``X``, and what it calls those names.
+
+    A DataFrame's rows go by its index labels, as ``explain`` names them;
+    others by ``rows``, their numbers in the user's data (``X`` may be a
+    sample of it), else their positions. The labels are text: a customer id
+    or a year written "1,003" or "2,024" would no longer match the data.
+    """
+    if hasattr(X, "columns"):
+        name = X.index.name
+        return [str(v) for v in X.index], "row" if name is None else str(name)
+    numbers = np.arange(len(X)) if rows is None else np.asarray(rows)
+    return [str(int(r)) for r in numbers], "row"
+
+
 def data_section(doc: Document, X: Any, y: Any, title: str, source: str | None) -> None:
     """Rows, shape, value range and labels of the data the report is about."""
     s = doc.section(title)

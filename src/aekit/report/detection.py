@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from aekit import plots
-from aekit.report.common import numeric_matrix
+from aekit.report.common import numeric_matrix, row_labels
 from aekit.report.html import Document, Section
 from aekit.report.reduction import as_images
 
@@ -104,9 +104,7 @@ def _top_rows(doc: Document, det: Any, X: Any, scores: np.ndarray, image_shape,
     Table rows are named by a DataFrame's index, as ``explain`` names them;
     others by ``rows``, their numbers in the user's data.
     """
-    numbers = np.arange(len(scores)) if rows is None else np.asarray(rows)
-    if hasattr(X, "columns"):
-        numbers = [_label(v) for v in X.index]
+    ids, row_name = row_labels(X, rows)
     top = np.argsort(scores)[::-1][:TOP]
     s = doc.section("Most anomalous rows")
     sub = X.iloc[top] if hasattr(X, "iloc") else np.asarray(X)[top]
@@ -140,14 +138,8 @@ def _top_rows(doc: Document, det: Any, X: Any, scores: np.ndarray, image_shape,
         if per is not None:
             labels = names if names is not None else [f"x{c}" for c in range(per.shape[1])]
             causes = _causes(per[j], labels)
-        table.append([numbers[i], float(scores[i]), causes])
-    name = getattr(getattr(X, "index", None), "name", None)
-    s.table([str(name) if name is not None else "row", "score", "largest error shares"], table)
-
-
-def _label(v: Any) -> int | str:
-    """An index label as a table cell: whole numbers as numbers, anything else as text."""
-    return int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else str(v)
+        table.append([ids[i], float(scores[i]), causes])
+    s.table([row_name, "score", "largest error shares"], table)
 
 
 def _causes(per: np.ndarray, labels: Any, k: int = 3) -> str:

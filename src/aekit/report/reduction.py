@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from aekit import plots
-from aekit.report.common import numeric_matrix
+from aekit.report.common import numeric_matrix, row_labels
 from aekit.report.html import Document
 from aekit.report.summary import takes_windows
 
@@ -40,7 +40,9 @@ def reconstruction_section(
 ) -> np.ndarray:  # fmt: skip
     """Originals next to reconstructions; returns the per-row errors ``(n,)``.
 
-    ``rows`` are the rows' numbers in the user's data (``X`` may be a sample of it).
+    Table rows are named by a DataFrame's index, as the detector's table names
+    them; others by ``rows``, their numbers in the user's data (``X`` may be a
+    sample of it).
     """
     s = doc.section("Reconstructions")
     X_hat = ae.reconstruct(X, y)
@@ -68,8 +70,9 @@ def reconstruction_section(
                  caption="The worst-reconstructed rows, with their error.")  # fmt: skip
     else:
         flat = Xn.reshape(len(Xn), -1)
+        labels, row_name = row_labels(X, rows)
         fig = plots.reconstruction_profiles(flat, X_hat.reshape(len(Xn), -1), feature_names,
-                                            row_numbers=rows)  # fmt: skip
+                                            row_labels=labels, row_name=row_name)  # fmt: skip
         s.figure(plots.to_png(fig), alt="reconstructed rows",
                  caption="Original and reconstructed values of the first rows.")  # fmt: skip
     return err
