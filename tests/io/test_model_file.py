@@ -352,6 +352,47 @@ def test_saving_onto_a_folder_names_the_folder(dense_ae, tmp_path):
     assert stat.S_IMODE((tmp_path / "m.aekit").stat().st_mode) == 0o666 & ~umask
 
 
+def test_resaving_keeps_the_file_permissions(dense_ae, conv_ae, tmp_path):
+    path = tmp_path / "private.aekit"
+    dense_ae.save(path)
+    path.chmod(0o600)
+    conv_ae.save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # was widened to 0o666 less the umask
+    assert aekit.load(path).module_.config.architecture == "conv2d"
+
+
+def test_saving_through_a_symlink_writes_its_target(dense_ae, conv_ae, tmp_path, monkeypatch):
+    (tmp_path / "models").mkdir()
+    target = tmp_path / "models" / "v1.aekit"
+    dense_ae.save(target)
+    link = tmp_path / "current.aekit"
+    link.symlink_to(target)
+    assert aekit.io.save(conv_ae, link) == link
+    assert link.is_symlink() and link.resolve() == target
+    assert aekit.load(target).module_.config.architecture == "conv2d"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current.aekit", "models"]
+    assert [p.name for p in (tmp_path / "models").iterdir()] == ["v1.aekit"]
+    # A save that fails half-way still leaves the target and the link as they were.
+    before = target.read_bytes()
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", fail)
+    with pytest.raises(OSError, match="No space left"):
+        dense_ae.save(link)
+    assert link.is_symlink() and target.read_bytes() == before
+    assert [p.name for p in (tmp_path / "models").iterdir()] == ["v1.aekit"]
+
+
+def test_a_symlink_loop_is_refused(dense_ae, tmp_path):
+    (tmp_path / "a.aekit").symlink_to(tmp_path / "b.aekit")
+    (tmp_path / "b.aekit").symlink_to(tmp_path / "a.aekit")
+    with pytest.raises(OSError, match="symbolic link that leads back to itself"):
+        dense_ae.save(tmp_path / "a.aekit")
+    assert all(p.is_symlink() for p in tmp_path.iterdir())
+
+
 def _edited(saved_path, tmp_path, edit):
     members = _members(saved_path)
     config = json.loads(members["config.json"])

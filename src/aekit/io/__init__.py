@@ -93,7 +93,9 @@ def save(estimator: Any, path: str | os.PathLike) -> Path:
         detector, or a registered class.
     path : str or path-like
         Destination file; ``.aekit`` is the conventional extension. An
-        existing file is replaced atomically.
+        existing file is replaced atomically and keeps its permissions; when
+        ``path`` is a symbolic link, the file it leads to is replaced and the
+        link stays.
 
     Returns
     -------

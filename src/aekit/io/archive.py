@@ -12,6 +12,7 @@ import errno
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -53,7 +54,7 @@ def check_writable(path: str | os.PathLike) -> None:
     Its folder must exist, and ``path`` must not be a folder; checked before
     long work (training, a search) as well as when writing.
     """
-    path = Path(path)
+    path = resolve_link(Path(path))
     if not path.parent.is_dir():
         raise FileNotFoundError(
             errno.ENOENT, "the folder to save the model in does not exist", str(path.parent)
@@ -64,18 +65,48 @@ def check_writable(path: str | os.PathLike) -> None:
         )
 
 
+def resolve_link(path: Path) -> Path:
+    """The file a symbolic link at ``path`` leads to; ``path`` itself when it is no link.
+
+    ``os.replace`` onto a link puts a plain file in the link's place: the file
+    it pointed at keeps the old content, and whatever else uses the link is cut
+    off from the new one. Writing to the link's target keeps the link a link.
+
+    Raises
+    ------
+    OSError
+        If the link leads back to itself (``errno.ELOOP``).
+    """
+    if not path.is_symlink():
+        return path
+    target = Path(os.path.realpath(path))
+    if target.is_symlink():
+        raise OSError(errno.ELOOP, "the file name is a symbolic link that leads back to itself",
+                      str(path))  # fmt: skip
+    return target
+
+
 def temp_beside(path: Path, suffix: str) -> Path:
     """A new empty file in ``path``'s folder, to be moved onto ``path`` once written.
 
-    It gets the permissions any new file gets (``0o666`` less the umask):
-    ``tempfile.mkstemp`` makes files only their owner can read, and
-    ``os.replace`` would hand that on to the result.
+    It gets the permissions of the file at ``path`` when there is one, so that
+    replacing a private file leaves it private, and otherwise those any new
+    file gets (``0o666`` less the umask): ``tempfile.mkstemp`` makes files only
+    their owner can read, and ``os.replace`` would hand that on to the result.
     """
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    try:
+        os.chmod(tmp, mode)
+    except BaseException:
+        os.unlink(tmp)
+        raise
     return Path(tmp)
 
 
@@ -85,7 +116,9 @@ def write(path: str | os.PathLike, config: dict, tensors: dict[str, torch.Tensor
     Parameters
     ----------
     path : str or path-like
-        Destination; any name (``.aekit`` is the convention).
+        Destination; any name (``.aekit`` is the convention). An existing file
+        keeps its permissions; a symbolic link stays one, and the file it leads
+        to is written.
     config : dict
         JSON-ready content of ``config.json``.
     tensors : dict of str to torch.Tensor
@@ -99,6 +132,7 @@ def write(path: str | os.PathLike, config: dict, tensors: dict[str, torch.Tensor
         The written path.
     """
     path = Path(path)
+    target = resolve_link(path)
     members = {
         CONFIG: json.dumps(config, indent=1, allow_nan=False).encode(),
         WEIGHTS: save_tensors(_unshared(tensors)),
@@ -113,15 +147,15 @@ def write(path: str | os.PathLike, config: dict, tensors: dict[str, torch.Tensor
         "members": {name: {"sha256": _sha256(b), "size": len(b)} for name, b in members.items()},
     }
     members[METADATA] = json.dumps(meta, indent=1, allow_nan=False).encode()
-    check_writable(path)
-    tmp = temp_beside(path, ".tmp")
+    check_writable(target)
+    tmp = temp_beside(target, ".tmp")
     try:
         with open(tmp, "wb") as f, zipfile.ZipFile(f, "w") as zf:
             for name in (METADATA, CONFIG, WEIGHTS):
                 # Weights barely compress; storing them keeps saving and loading fast.
                 kind = zipfile.ZIP_STORED if name == WEIGHTS else zipfile.ZIP_DEFLATED
                 zf.writestr(name, members[name], compress_type=kind)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
