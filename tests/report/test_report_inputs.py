@@ -136,6 +136,21 @@ def test_rows_of_a_table_are_named_by_its_index_as_written(monkeypatch):
     assert all(int(v) in set(ids) for v in shown)  # "1,003" is no label of the data
 
 
+def test_labels_given_as_one_column_are_read_as_their_values(ae, table):
+    # df[["label"]] or an (n, 1) array reached the figures and failed with an IndexError.
+    classes = np.arange(80) % 3
+    flat = Report().add_estimator(ae, table, classes).to_html()
+    column = Report().add_estimator(ae, table, pd.DataFrame({"label": classes})).to_html()
+    assert re.sub(r"made by .*? UTC", "", flat) == re.sub(r"made by .*? UTC", "", column)
+    det = aekit.AnomalyDetector(epochs=2, n_estimators=1, random_state=0).fit(table)
+    y = (np.arange(80) >= 75).astype(int)
+    metrics = Report().add_estimator(det, table, y[:, None]).metrics
+    assert metrics == Report().add_estimator(det, table, y).metrics and "roc_auc" in metrics
+    with pytest.raises(ValueError, match=r"y must be 1-D .* or a single column, got shape "
+                                         r"\(80, 2\)"):  # fmt: skip
+        Report().add_estimator(ae, table, np.c_[classes, classes])
+
+
 @pytest.mark.parametrize("bad", [0, -1, 2.5, True, "10"])
 def test_bad_max_rows_is_named(ae, table, bad):
     with pytest.raises(ValueError, match="max_rows must be a whole number >= 1"):

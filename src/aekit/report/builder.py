@@ -52,18 +52,29 @@ def _check_options(max_rows: Any, random_state: Any) -> None:
                          f"{random_state!r}")  # fmt: skip
 
 
-def _check_lengths(X: Any, **per_row: Any) -> None:
-    """Refuse labels or timestamps whose count differs from the rows (steps) of ``X``."""
-    for name, values in per_row.items():
-        if values is None:
-            continue
-        if not np.ndim(values):
-            raise ValueError(f"{name} must hold one value per row of X, got {values!r}")
-        if len(values) != len(X):
-            raise ValueError(
-                f"{name} has {len(values)} values but X has {len(X)} rows; they must match "
-                "one to one"
-            )
+def _one_per_row(X: Any, name: str, values: Any) -> Any:
+    """Labels or timestamps as one value per row (step) of ``X``; None stays None.
+
+    A single column (``df[["label"]]``, an ``(n, 1)`` array) is flattened, as
+    scikit-learn's ``column_or_1d`` does; anything else that is not one value
+    per row is refused, naming ``name``.
+    """
+    if values is None:
+        return None
+    if not np.ndim(values):
+        raise ValueError(f"{name} must hold one value per row of X, got {values!r}")
+    shape = np.shape(values)
+    if len(shape) == 2 and shape[1] == 1:
+        values = values.iloc[:, 0] if hasattr(values, "iloc") else np.asarray(values)[:, 0]
+    elif len(shape) != 1:
+        raise ValueError(f"{name} must be 1-D (one value per row of X) or a single column, "
+                         f"got shape {shape}")  # fmt: skip
+    if len(values) != len(X):
+        raise ValueError(
+            f"{name} has {len(values)} values but X has {len(X)} rows; they must match "
+            "one to one"
+        )
+    return values
 
 
 class Report:
@@ -108,9 +119,10 @@ class Report:
         X : array-like or DataFrame
             Rows to report on, ``(n, ...)``; for a TimeSeriesDetector the series
             ``(T,)`` or ``(T, channels)``.
-        y : array-like of shape (n,), optional
+        y : array-like of shape (n,) or (n, 1), optional
             Class labels (the latent map is coloured by them) or, for detectors,
-            0/1 anomaly labels (ROC and precision-recall curves).
+            0/1 anomaly labels (ROC and precision-recall curves). A single
+            column is read as its values.
         X_train : array-like, optional
             The training data: the baselines (PCA, IsolationForest) are fitted on
             it; without it they are fitted on ``X``, which the report states. It
@@ -141,13 +153,14 @@ class Report:
         sklearn.exceptions.NotFittedError
             If the estimator is not fitted.
         ValueError
-            For a bad option, labels of the wrong length, or an ``X_train``
+            For a bad option, labels of the wrong length or of several
+            columns, or an ``X_train``
             whose columns differ from ``X``'s.
         """
         if latent_map not in LATENT_METHODS:
             raise ValueError(f"latent_map must be one of {LATENT_METHODS}, got {latent_map!r}")
         _check_options(max_rows, random_state)
-        _check_lengths(X, y=y, timestamps=timestamps)
+        y, timestamps = _one_per_row(X, "y", y), _one_per_row(X, "timestamps", timestamps)
         kind = _kind(estimator)
         X_train = common.conform_train(X, X_train, estimator, series=kind == "series")
         doc, seed = self.document, None if random_state is None else int(random_state)
@@ -253,7 +266,7 @@ def make_report(
     ----------
     estimator : fitted aekit estimator
     X : array-like or DataFrame of shape (n, ...), or a series (T,) / (T, channels)
-    y : array-like of shape (n,), optional
+    y : array-like of shape (n,) or (n, 1), optional
         Class labels, or 0/1 anomaly labels for detectors.
     path : str or path-like
     title : str, optional
