@@ -342,6 +342,17 @@ def roc_pr_curves(y: np.ndarray, scores: Mapping[str, np.ndarray]) -> Figure:
     return fig
 
 
+def _text_axis(t: np.ndarray) -> bool:
+    """Whether the time axis ``t`` is text (dates read from a CSV as strings, say).
+
+    Text has no spacing to extend a run by, and matplotlib would make every
+    distinct string a tick: such an axis is drawn on step positions instead.
+    """
+    if t.dtype.kind in "SU":
+        return True
+    return t.dtype.kind == "O" and any(isinstance(v, (str, bytes)) for v in t)
+
+
 def _run_end(t: np.ndarray, stop: int):
     """Where a run of steps ending before step ``stop`` ends on the time axis ``t`` ``(T,)``.
 
@@ -366,7 +377,8 @@ def series_scores(
     Parameters
     ----------
     t : ndarray of shape (T,)
-        Timestamps or step numbers.
+        Timestamps or step numbers; text is drawn on step positions, a few
+        steps labelled with it.
     values : ndarray of shape (T,) or (T, channels)
     scores : ndarray of shape (T,)
         Higher = more anomalous.
@@ -381,6 +393,14 @@ def series_scores(
 
     fig = Figure(figsize=(10.0, 4.8))
     ax_v, ax_s = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
+    t = np.asarray(t)
+    if _text_axis(t):
+        from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+        text, t = t, np.arange(len(t))
+        ax_s.xaxis.set_major_locator(MaxNLocator(8, integer=True))
+        ax_s.xaxis.set_major_formatter(FuncFormatter(
+            lambda x, _: _plain(text[int(x)]) if x == int(x) and 0 <= x < len(text) else ""))
     v = np.asarray(values, dtype=float)
     v = v[:, None] if v.ndim == 1 else v
     for c in range(min(v.shape[1], 8)):

@@ -100,6 +100,18 @@ def test_a_run_that_ends_with_the_series_is_drawn_with_a_width(t):
     assert bar.get_xdata()[0] == t[-1] and bar.get_xdata()[1] > t[-1]
 
 
+def test_text_timestamps_are_drawn_on_step_positions_labelled_with_the_text():
+    # Dates read as text: a run reaching the last step failed ('str' - 'str').
+    t = np.asarray(pd.date_range("2024-01-01", periods=20, freq="h").strftime("%Y-%m-%d %H:%M"))
+    last = np.r_[np.zeros(17), 1, 1, 1].astype(int)
+    fig = plots.series_scores(t, np.sin(np.arange(20)), last * 9.0, last, 5.0, last)
+    ax_v, ax_s = fig.axes[:2]
+    assert [p.get_x() for p in ax_s.patches] == [17] and ax_s.patches[0].get_width() == 3
+    fig.canvas.draw()
+    ticks = [x.get_text() for x in ax_s.get_xticklabels() if x.get_text()]
+    assert ticks and set(ticks) <= set(t) and len(ticks) <= 9
+
+
 def test_latent_map_legend_keeps_underscore_names_and_mixed_types():
     Z = np.random.default_rng(0).normal(size=(8, 2))
     fig = plots.latent_map(Z, np.array(["_odd", "_odd", "b", "b"] * 2))
