@@ -70,6 +70,21 @@ def test_conditional_vae_report_has_samples_per_class(digits, tmp_path):
     assert "Latent map" not in titles(no_labels)
 
 
+def test_samples_of_many_classes_say_which_classes_are_shown():
+    # 12 classes: 10 image rows or 8 classes of table rows, captioned "per class".
+    rng = np.random.default_rng(0)
+    X, y = rng.random((120, 6)), np.repeat(np.arange(12), 10)
+    vae = aekit.VAE(latent_dim=2, hidden=(8,), epochs=1, conditional=True, random_state=0)
+    vae.fit(X, y)
+    html = Report().add_estimator(vae, X, y).to_html()
+    samples = html[html.index("<h2>Samples</h2>"):]
+    assert "two rows for each of the first 8 of 12 classes" in samples
+    assert sorted(set(re.findall(r"<tr><td>(\d+)</td>", samples)), key=int) == list(
+        map(str, range(8)))  # fmt: skip
+    assert "the first 10 of 12 classes" in Report().add_estimator(
+        vae, X, y, image_shape=(2, 3)).to_html()  # fmt: skip
+
+
 def test_detector_report_with_text_columns_and_text_labels(tmp_path):
     rng = np.random.default_rng(0)
     n = 400

@@ -13,6 +13,8 @@ from aekit.report.summary import takes_windows
 
 #: Images shown per row of a reconstruction or sample grid.
 GRID = 10
+#: Classes of a conditional VAE whose samples are listed in a table (two rows each).
+TABLE_CLASSES = 8
 
 
 def _is_conditional(ae: Any) -> bool:
@@ -134,6 +136,13 @@ def pca_section(
     return values
 
 
+def _per_class(rows: str, shown: int, total: int) -> str:
+    """The caption of samples drawn per class, saying which classes are left out."""
+    if shown == total:
+        return f"Drawn from the prior, {rows} per class."
+    return f"Drawn from the prior, {rows} for each of the first {shown} of {total} classes."
+
+
 def samples_section(
     doc: Document, vae: Any, image_shape, feature_names, seed: int, n: int = 20
 ) -> None:
@@ -144,7 +153,7 @@ def samples_section(
         shown = list(classes[:GRID])
         per = 8  # one row of draws per class
         draws = vae.sample(per * len(shown), y=np.repeat(shown, per), random_state=seed)
-        caption = "Drawn from the prior, one row per class."
+        caption = _per_class("one row", len(shown), len(classes))
         ncols, row_titles = per, [str(c) for c in shown]
     else:
         draws = vae.sample(n, random_state=seed)
@@ -160,8 +169,9 @@ def samples_section(
         f"x{i}" for i in range(draws.shape[1])]  # fmt: skip
     if _is_conditional(vae):
         # Rows of a table: two draws of each class, the class first.
-        pick = [i for k in range(len(shown)) for i in (k * per, k * per + 1)][:16]
-        s.text("Drawn from the prior, two rows per class.")
+        listed = min(len(shown), TABLE_CLASSES)
+        pick = [i for k in range(listed) for i in (k * per, k * per + 1)]
+        s.text(_per_class("two rows", listed, len(classes)))
         s.table(["class", *names[:12]],
                 [[str(shown[i // per]), *(float(v) for v in draws[i][:12])] for i in pick])
         return
