@@ -416,6 +416,38 @@ def test_a_state_edited_to_contradict_its_network_is_refused(saved, tmp_path, ed
         aekit.load(_edited(saved, tmp_path, edit))
 
 
+@pytest.mark.parametrize("items", [[-64], [0], [float("inf")], [8.5], [1, -8, 8], ["64"]])
+def test_impossible_input_shape_is_a_model_file_error(saved, tmp_path, items):
+    # Was torch's RuntimeError (negative dimension) or OverflowError (int of infinity).
+    edit = lambda c: c["model"]["input_shape"].update(items=items)  # noqa: E731
+    with pytest.raises(ModelFileError, match="input_shape must be a tuple of integers >= 1"):
+        aekit.load(_edited(saved, tmp_path, edit))
+
+
+def test_input_shape_too_large_for_torch_is_a_model_file_error(conv_ae, tmp_path):
+    conv_ae.save(tmp_path / "conv.aekit")
+    edit = lambda c: c["model"]["input_shape"].update(items=[2**62, 8, 8])  # noqa: E731
+    with pytest.raises(ModelFileError, match="layers too large to build: Storage size") as info:
+        aekit.load(_edited(tmp_path / "conv.aekit", tmp_path, edit))
+    assert "\n" not in str(info.value)  # torch's C++ backtrace is left out
+
+
+@pytest.mark.parametrize("fitted, message", [
+    ({"n_epochs_": "x"}, "n_epochs_ 'x' is not an integer >= 1"),
+    ({"n_epochs_": 0}, "n_epochs_ 0 is not"),
+    ({"best_epoch_": 7}, "best_epoch_ 7 is not an integer from 1 to n_epochs_ \\(3\\)"),
+    ({"best_epoch_": None}, "best_epoch_ None"),
+    ({"history_": [1, 2]}, "history_ is not a dict of lists of numbers: \\[1, 2\\]"),
+    ({"history_": {"loss": "abc"}}, "history_ is not a dict of lists"),
+    ({"history_": {"loss": [1.0, "x"]}}, "history_ is not a dict of lists"),
+    ({"input_shape_": {"__aekit__": "tuple", "items": [-8, -8]}}, "input_shape_ \\(-8, -8\\)"),
+])  # fmt: skip
+def test_an_edited_training_record_is_refused(saved, tmp_path, fitted, message):
+    # Loaded without a word before, to fail later in whatever read them.
+    with pytest.raises(ModelFileError, match=message):
+        aekit.load(_edited(saved, tmp_path, lambda c: c["fitted"].update(fitted)))
+
+
 def test_a_config_nested_too_deeply_is_a_model_file_error(saved, tmp_path):
     members = _members(saved)
     members["config.json"] = b"[" * 100000 + b"]" * 100000

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import numbers
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
+from aekit._params import is_count
 from aekit.io import codec, registry
 from aekit.io.codec import TAG
 from aekit.nn.augment import Augmentation
@@ -295,7 +297,14 @@ def _unpack_autoencoder(est, doc: dict, arrays: dict, prefix: str) -> None:
         with torch.device("meta"):
             module = AutoEncoderModule(ModelConfig.from_dict(codec.decode(doc["model"])))
     except TypeError as e:
-        raise StateError(f"the saved model config does not fit this aekit: {e}") from None
+        raise StateError(
+            f"the saved model config does not fit this aekit: {_first_line(e)}"
+        ) from None
+    except (RuntimeError, OverflowError) as e:
+        # Sizes too large for torch to describe even on the meta device.
+        raise StateError(
+            f"the saved model config asks for layers too large to build: {_first_line(e)}"
+        ) from None
     head = f"{prefix}module."
     weights = {k[len(head) :]: v for k, v in arrays.items() if k.startswith(head)}
     # assign=True takes the tensors as they are: cast them to the network's dtypes,
@@ -329,6 +338,12 @@ def _unpack_autoencoder(est, doc: dict, arrays: dict, prefix: str) -> None:
         _check_scaler(est.scaler_, est.input_shape_)
 
 
+def _first_line(e: Exception) -> str:
+    """An exception's message without the C++ backtrace some torch errors carry."""
+    lines = str(e).splitlines()
+    return lines[0] if lines else ""
+
+
 def _check_fitted_against(est, module) -> None:
     """Refuse fitted attributes that contradict the network they were saved with."""
     cfg = module.config
@@ -339,7 +354,9 @@ def _check_fitted_against(est, module) -> None:
     if est.latent_dim_ != module.latent_dim:
         problems.append(f"latent_dim_ {est.latent_dim_} for a code of {module.latent_dim}")
     shape = est.input_shape_
-    if not shape or int(np.prod(shape)) != int(np.prod(cfg.input_shape)):
+    if not all(is_count(s) for s in shape):
+        problems.append(f"input_shape_ {shape}, whose sizes must be integers >= 1")
+    elif not shape or int(np.prod(shape)) != int(np.prod(cfg.input_shape)):
         problems.append(f"input_shape_ {shape} for a network reading {cfg.input_shape}")
     elif est.n_features_in_ != shape[0]:
         problems.append(f"n_features_in_ {est.n_features_in_} for samples of shape {shape}")
@@ -351,6 +368,35 @@ def _check_fitted_against(est, module) -> None:
         problems.append(f"{n_classes} classes for a network of {cfg.n_classes}")
     if problems:
         raise StateError("the saved state does not match its network: " + "; ".join(problems))
+    _check_training_record(est)
+
+
+def _check_training_record(est) -> None:
+    """Refuse ``n_epochs_``, ``best_epoch_`` or ``history_`` of the wrong kind.
+
+    Nothing reads them while loading, so an edited value would otherwise only
+    fail later, in whatever code (a report, a plot) expects a count or a curve.
+    """
+    problems = []
+    n, best, hist = est.n_epochs_, est.best_epoch_, est.history_
+    if not is_count(n):
+        problems.append(f"n_epochs_ {n!r} is not an integer >= 1")
+    elif not is_count(best) or best > n:
+        problems.append(f"best_epoch_ {best!r} is not an integer from 1 to n_epochs_ ({n})")
+    if not isinstance(hist, dict) or not all(
+        isinstance(k, str)
+        and isinstance(v, list)
+        and all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in v)
+        for k, v in hist.items()
+    ):
+        problems.append(f"history_ is not a dict of lists of numbers: {_short(hist)}")
+    if problems:
+        raise StateError("the saved training record is invalid: " + "; ".join(problems))
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _check_scaler(scaling, shape: tuple[int, ...]) -> None:

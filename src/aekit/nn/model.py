@@ -69,7 +69,16 @@ class ModelConfig:
     learn_scale: bool = False
 
     def __post_init__(self) -> None:
-        self.input_shape = tuple(int(s) for s in self.input_shape)
+        shape = self.input_shape
+        dims = list(shape) if hasattr(shape, "__iter__") and not isinstance(shape, str) else None
+        # A size below 1, or a float (inf from an edited file), would otherwise fail in
+        # torch's layer constructors, or in int(), with a message that names no setting.
+        if dims is None or not all(is_count(s) for s in dims):
+            raise ValueError(
+                f"input_shape must be a tuple of integers >= 1 (the per-sample shape), "
+                f"got {shape!r}"
+            )
+        self.input_shape = tuple(int(s) for s in dims)
         h = self.hidden
         sizes = list(h) if hasattr(h, "__iter__") and not isinstance(h, str) else None
         if sizes is None or not all(
