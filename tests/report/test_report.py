@@ -147,6 +147,21 @@ def test_time_series_report(tmp_path):
     assert with_train.metrics["IsolationForest roc_auc"] != rep.metrics["IsolationForest roc_auc"]
 
 
+@pytest.mark.parametrize("rule", ["adaptive", "max"])
+def test_model_section_of_a_series_detector_states_its_threshold_rule(rule):
+    train = np.sin(2 * np.pi * np.arange(300) / 25)
+    ts = aekit.TimeSeriesDetector(window=10, n_estimators=1, epochs=2, threshold=rule,
+                                  random_state=0).fit(train)  # fmt: skip
+    html = Report().add_estimator(ts, train[:100]).to_html()
+    model = re.search(r"<h2>Model: TimeSeriesDetector</h2>(.*?)</section>", html).group(1)
+    rows = dict(re.findall(r"<tr><th>(threshold[^<]*)</th><td[^>]*>([^<]*)</td>", model))
+    if rule == "adaptive":  # threshold_ is only the first step's: no one number is true
+        assert rows == {"threshold rule": "adaptive, 6 sigmas above all earlier scores; an "
+                                          "alarm lasts until the score falls to 2.5 sigmas"}
+    else:
+        assert rows == {"threshold": f"{ts.threshold_:.4g}", "threshold rule": "max"}
+
+
 def test_describe_an_image_detector_gives_its_shape_not_a_feature_count():
     imgs = np.random.default_rng(0).random((30, 6, 8)).astype(np.float32)
     det = aekit.AnomalyDetector(epochs=1, random_state=0).fit(imgs)

@@ -210,8 +210,11 @@ def model_section(doc: Document, est: Any) -> None:
     d = describe(est)
     s = doc.section(f"Model: {d['model']}")
     head = {"kind": d["kind"]}
-    if "threshold" in d:
+    # An adaptive threshold moves along the series: threshold_ is only the first step's.
+    if "threshold" in d and getattr(est, "threshold_rule_", None) != "adaptive":
         head["threshold"] = d["threshold"]
+    if "threshold rule" in d:
+        head["threshold rule"] = d["threshold rule"]
     if "window" in d:
         head["window"] = d["window"]
     inp = d["input"]
