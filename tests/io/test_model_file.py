@@ -352,6 +352,14 @@ def test_saving_onto_a_folder_names_the_folder(dense_ae, tmp_path):
     assert stat.S_IMODE((tmp_path / "m.aekit").stat().st_mode) == 0o666 & ~umask
 
 
+@pytest.mark.parametrize("name", ["models/", "models/.", "models/.."])
+def test_a_path_ending_as_a_folder_is_refused(dense_ae, tmp_path, name):
+    path = os.path.join(str(tmp_path), name)
+    with pytest.raises(IsADirectoryError, match="names a folder, not a file; give a file name"):
+        aekit.io.save(dense_ae, path)
+    assert list(tmp_path.iterdir()) == []  # not a file named models, as before
+
+
 def test_resaving_keeps_the_file_permissions(dense_ae, conv_ae, tmp_path):
     path = tmp_path / "private.aekit"
     dense_ae.save(path)

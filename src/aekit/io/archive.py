@@ -51,9 +51,17 @@ def _sha256(data: bytes) -> str:
 def check_writable(path: str | os.PathLike) -> None:
     """Raise an OSError when a model file cannot be written at ``path``.
 
-    Its folder must exist, and ``path`` must not be a folder; checked before
-    long work (training, a search) as well as when writing.
+    Its folder must exist, and ``path`` must not be a folder nor end as a
+    folder's name does (``models/``); checked before long work (training, a
+    search) as well as when writing.
     """
+    raw = os.fsdecode(path)
+    # Path() drops a trailing separator, which would save "models/" as a file
+    # named models: open() refuses such a name, and so does this.
+    if os.path.basename(raw) in ("", ".", ".."):
+        raise IsADirectoryError(
+            errno.EISDIR, "the path names a folder, not a file; give a file name", raw
+        )
     path = resolve_link(Path(path))
     if not path.parent.is_dir():
         raise FileNotFoundError(
@@ -131,8 +139,7 @@ def write(path: str | os.PathLike, config: dict, tensors: dict[str, torch.Tensor
     pathlib.Path
         The written path.
     """
-    path = Path(path)
-    target = resolve_link(path)
+    target = resolve_link(Path(path))
     members = {
         CONFIG: json.dumps(config, indent=1, allow_nan=False).encode(),
         WEIGHTS: save_tensors(_unshared(tensors)),
@@ -147,7 +154,7 @@ def write(path: str | os.PathLike, config: dict, tensors: dict[str, torch.Tensor
         "members": {name: {"sha256": _sha256(b), "size": len(b)} for name, b in members.items()},
     }
     members[METADATA] = json.dumps(meta, indent=1, allow_nan=False).encode()
-    check_writable(target)
+    check_writable(path)
     tmp = temp_beside(target, ".tmp")
     try:
         with open(tmp, "wb") as f, zipfile.ZipFile(f, "w") as zf:
@@ -159,7 +166,7 @@ def write(path: str | os.PathLike, config: dict, tensors: dict[str, torch.Tensor
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+    return Path(path)
 
 
 def _unshared(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
