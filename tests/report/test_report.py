@@ -153,7 +153,7 @@ def test_model_section_of_a_series_detector_states_its_threshold_rule(rule):
     ts = aekit.TimeSeriesDetector(window=10, n_estimators=1, epochs=2, threshold=rule,
                                   random_state=0).fit(train)  # fmt: skip
     html = Report().add_estimator(ts, train[:100]).to_html()
-    model = re.search(r"<h2>Model: TimeSeriesDetector</h2>(.*?)</section>", html).group(1)
+    model = re.search(r"<h2>Model: TimeSeriesDetector</h2>(.*?)</table>", html).group(1)
     rows = dict(re.findall(r"<tr><th>(threshold[^<]*)</th><td[^>]*>([^<]*)</td>", model))
     if rule == "adaptive":  # threshold_ is only the first step's: no one number is true
         assert rows == {"threshold rule": "adaptive, 6 sigmas above all earlier scores; an "
