@@ -145,11 +145,32 @@ def test_use_before_fit_raises_not_fitted(table):
         (dict(batch_size=2.5), "batch_size must be an integer >= 1"),
         (dict(hidden=(0,)), "hidden must be a tuple of integers >= 1"),
         (dict(hidden=(8, -3)), "hidden must be a tuple of integers >= 1"),
+        # torch took -1 as 2**64 - 1 without a word, and 2**64 with an overflow message.
+        (dict(random_state=-1), r"random_state must be None, an integer from 0 to 2\*\*32 - 1"),
+        (dict(random_state=2**32), "random_state must be None, .*, got 4294967296"),
+        (dict(random_state=2**64), "random_state must be None, .*, got 18446744073709551616"),
+        (dict(random_state=1.5), "random_state must be None, .*, got 1.5"),
+        (dict(random_state="0"), "random_state must be None, .*, got '0'"),
+        (dict(random_state=np.random.default_rng(0)), "random_state must be None, .*Generator"),
     ],
 )
 def test_bad_parameters_name_the_parameter(table, params, message):
     with pytest.raises(ValueError, match=message):
         AutoEncoder(**{**TINY, **params}).fit(table)
+
+
+@pytest.mark.parametrize("seed", [0, 2**32 - 1, np.int64(7), np.uint32(2**32 - 1)])
+def test_every_seed_scikit_learn_accepts_repeats_a_fit(table, seed):
+    first = AutoEncoder(**{**TINY, "random_state": seed}).fit(table).transform(table)
+    again = AutoEncoder(**{**TINY, "random_state": seed}).fit(table).transform(table)
+    np.testing.assert_array_equal(first, again)
+
+
+def test_a_random_state_object_still_seeds_a_fit(table):
+    rs = np.random.RandomState(0)
+    a = AutoEncoder(**{**TINY, "random_state": rs}).fit(table).transform(table)
+    b = AutoEncoder(**{**TINY, "random_state": np.random.RandomState(0)}).fit(table)
+    np.testing.assert_array_equal(a, b.transform(table))
 
 
 @pytest.mark.parametrize("params, message", [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import numbers
 from collections.abc import Callable
 
 import numpy as np
@@ -51,9 +52,23 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     # ----------------------------------------------------------------- settings
     def _seed(self) -> int | None:
         rs = self.random_state
-        if rs is None or isinstance(rs, (int, np.integer)):
-            return None if rs is None else int(rs)
-        return int(check_random_state(rs).randint(2**31 - 1))
+        if rs is None:
+            return None
+        # The range scikit-learn's check_random_state accepts: torch would take a
+        # negative seed modulo 2**64 (-1 trains as 2**64 - 1) and refuse one from
+        # 2**64 with a message that names no parameter.
+        if isinstance(rs, numbers.Integral):
+            if 0 <= rs < 2**32:
+                return int(rs)
+        else:
+            try:
+                return int(check_random_state(rs).randint(2**31 - 1))
+            except ValueError:
+                pass  # said below, naming random_state
+        raise ValueError(
+            "random_state must be None, an integer from 0 to 2**32 - 1 or a "
+            f"numpy RandomState, got {rs!r}"
+        )
 
     def _objective(self) -> Objective:
         return Objective(
