@@ -151,6 +151,28 @@ def test_labels_given_as_one_column_are_read_as_their_values(ae, table):
         Report().add_estimator(ae, table, np.c_[classes, classes])
 
 
+@pytest.mark.parametrize("bad", [4, (2.0, 2.0), (-2, -2), (4,), "2x2", (1, 1, 2, 2), (2, True)])
+def test_bad_image_shape_is_named_before_the_model_runs(ae, table, bad, monkeypatch):
+    def not_yet(*args, **kwargs):
+        raise AssertionError("the model ran before image_shape was checked")
+
+    monkeypatch.setattr(ae, "reconstruct", not_yet)
+    with pytest.raises(ValueError, match=re.escape(f"image_shape must be 2 or 3 integers >= 1, "
+                                                   f"(height, width) or (channels, height, "
+                                                   f"width), got {bad!r}")):  # fmt: skip
+        Report().add_estimator(ae, table, image_shape=bad)
+    with pytest.raises(ValueError, match=r"image_shape \(2, 3\) has 6 pixels, but the rows of "
+                                         r"X have 4 values"):  # fmt: skip
+        Report().add_estimator(ae, table, image_shape=[2, 3])
+
+
+def test_image_shape_is_refused_for_a_series():
+    series = np.sin(np.arange(200) / 4)
+    ts = aekit.TimeSeriesDetector(window=10, n_estimators=1, epochs=1, random_state=0)
+    with pytest.raises(ValueError, match="image_shape does not apply to a TimeSeriesDetector"):
+        Report().add_estimator(ts.fit(series), series, image_shape=(2, 2))
+
+
 @pytest.mark.parametrize("bad", [0, -1, 2.5, True, "10"])
 def test_bad_max_rows_is_named(ae, table, bad):
     with pytest.raises(ValueError, match="max_rows must be a whole number >= 1"):

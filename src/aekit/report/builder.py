@@ -52,6 +52,31 @@ def _check_options(max_rows: Any, random_state: Any) -> None:
                          f"{random_state!r}")  # fmt: skip
 
 
+def _check_image_shape(image_shape: Any, X: Any, kind: str) -> tuple[int, ...] | None:
+    """``image_shape`` as a tuple, refused before any work unless it can shape ``X``'s rows.
+
+    It must be 2 or 3 integers >= 1 (height, width, or channels first) whose
+    product is the number of values in a row of ``X``.
+    """
+    from aekit._params import is_count
+
+    if image_shape is None:
+        return None
+    if kind == "series":
+        raise ValueError("image_shape does not apply to a TimeSeriesDetector's report, which "
+                         "draws the series; leave it out")  # fmt: skip
+    sizes = tuple(image_shape) if isinstance(image_shape, (tuple, list, np.ndarray)) else ()
+    if len(sizes) not in (2, 3) or not all(is_count(v) for v in sizes):
+        raise ValueError(f"image_shape must be 2 or 3 integers >= 1, (height, width) or "
+                         f"(channels, height, width), got {image_shape!r}")  # fmt: skip
+    sizes = tuple(int(v) for v in sizes)
+    values = int(np.prod(np.shape(X)[1:]))
+    if int(np.prod(sizes)) != values:
+        raise ValueError(f"image_shape {sizes} has {int(np.prod(sizes))} pixels, but the rows "
+                         f"of X have {values} values")  # fmt: skip
+    return sizes
+
+
 def _one_per_row(X: Any, name: str, values: Any) -> Any:
     """Labels or timestamps as one value per row (step) of ``X``; None stays None.
 
@@ -131,7 +156,9 @@ class Report:
         timestamps : array-like of shape (T,), optional
             Time axis of a series.
         image_shape : tuple of int, optional
-            Draw table rows as images of this shape (e.g. ``(8, 8)`` for digits).
+            Draw table rows as images of this shape: ``(height, width)`` (e.g.
+            ``(8, 8)`` for digits) or ``(channels, height, width)``; its product
+            must be the number of values in a row.
         latent_map : {'pca', 'tsne'}
             How codes of more than two dimensions are mapped to the plane.
         max_rows : int
@@ -162,6 +189,7 @@ class Report:
         _check_options(max_rows, random_state)
         y, timestamps = _one_per_row(X, "y", y), _one_per_row(X, "timestamps", timestamps)
         kind = _kind(estimator)
+        image_shape = _check_image_shape(image_shape, X, kind)
         X_train = common.conform_train(X, X_train, estimator, series=kind == "series")
         doc, seed = self.document, None if random_state is None else int(random_state)
         if kind == "series":
