@@ -46,6 +46,16 @@ def test_numeric_arrays_go_aside():
         decode(doc, {})
 
 
+@pytest.mark.parametrize("value", [
+    {1: np.zeros(2), "1": np.ones(2)},
+    {"a.b": np.zeros(2), "a": {"b": np.ones(2)}},
+])  # fmt: skip
+def test_arrays_whose_names_print_alike_are_refused(value):
+    # The second array replaced the first: both keys loaded with one value.
+    with pytest.raises(ValueError, match="state.a?.?[1b]: two arrays of the state to save"):
+        encode(value, "state", {})
+
+
 def test_other_objects_are_refused():
     with pytest.raises(TypeError, match="v.f: a value of type function"):
         encode({"f": lambda: 0}, "v")

@@ -319,6 +319,29 @@ def test_hook_saves_nested_estimator_and_state(digits, tmp_path):
     _same_outputs(det.estimator_, loaded.estimator_, X)
 
 
+class _Thresholds(BaseEstimator):
+    """A registered estimator whose state holds arrays under keys that print alike."""
+
+    def fit(self, X=None):
+        self.table_ = {1: np.array([1.0, 2.0]), "1": np.array([3.0, 4.0])}
+        return self
+
+    def _state_to_save(self):
+        return {"table_": self.table_}, {}
+
+    def _state_from_saved(self, state, arrays):
+        self.table_ = state["table_"]
+
+
+def test_state_arrays_of_the_same_name_are_refused_at_save(tmp_path):
+    register_estimator(_Thresholds)
+    path = tmp_path / "t.aekit"
+    # Saved without a word before, and loaded with [3, 4] for both keys.
+    with pytest.raises(ValueError, match="state.table_.1: two arrays .* get this name"):
+        aekit.io.save(_Thresholds().fit(), path)
+    assert not path.exists()
+
+
 def test_random_state_object_is_saved_as_none(digits, tmp_path, caplog):
     X = digits[0]
     est = aekit.AutoEncoder(hidden=(8,), latent_dim=2, epochs=1, device="cpu")

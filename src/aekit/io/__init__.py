@@ -109,6 +109,10 @@ def save(estimator: Any, path: str | os.PathLike) -> Path:
     TypeError
         If the estimator's class is not whitelisted, or a parameter or state
         value cannot be stored.
+    ValueError
+        If two arrays of the state to save would get the same name in the
+        file: keys such as ``1`` and ``"1"``, or ``"a.b"`` and ``"a"``
+        holding ``"b"``, are written alike.
     """
     from sklearn.utils.validation import check_is_fitted
 

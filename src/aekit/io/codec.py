@@ -64,6 +64,8 @@ def encode(
     ------
     TypeError
         For a value of any other type, naming ``where``.
+    ValueError
+        When a numeric array would take a name already in ``arrays``.
     """
     if value is None or isinstance(value, (bool, str)):
         return value
@@ -98,9 +100,39 @@ def encode(
     )
 
 
+def put_array(arrays: dict[str, Any], name: str, value: Any) -> None:
+    """Add ``value`` to ``arrays`` as ``name``, refusing a name already taken.
+
+    Names are dotted paths of the keys leading to an array, so different keys
+    can print alike (``1`` and ``"1"``, ``"a.b"`` and ``{"a": {"b": ...}}``);
+    a second array of the same name would replace the first, and the file
+    would load one value in both places.
+
+    Parameters
+    ----------
+    arrays : dict of str to array
+        The arrays of one model file so far.
+    name : str
+        The array's name in the file.
+    value : ndarray or torch.Tensor
+
+    Raises
+    ------
+    ValueError
+        If ``arrays`` already holds ``name``.
+    """
+    if name in arrays:
+        raise ValueError(
+            f"{name}: two arrays of the state to save get this name in the model file "
+            "(keys such as 1 and '1', or 'a.b' and 'a' holding 'b', are written alike): "
+            "give them keys that differ as text"
+        )
+    arrays[name] = value
+
+
 def _encode_array(a: np.ndarray, where: str, arrays, pack) -> dict:
     if arrays is not None and a.dtype.kind in _TENSOR_KINDS:
-        arrays[where] = a
+        put_array(arrays, where, a)
         return {TAG: "array", "key": where}
     if a.dtype.kind not in _JSON_KINDS:
         raise TypeError(f"{where}: arrays of dtype {a.dtype} cannot be stored in a model file")

@@ -108,6 +108,8 @@ def pack(est, prefix: str = "", memo: dict | None = None) -> tuple[dict, dict[st
     TypeError
         If the class is not whitelisted, a parameter or state value cannot be
         stored, or the estimator has fitted state aekit cannot save.
+    ValueError
+        If two arrays of the state would get the same name in the file.
     """
     doc = {TAG: "estimator", "class": registry.name_of(type(est))}
     doc["params"] = codec.encode(_storable_params(est), "params", None, _pack_params_only)
@@ -133,7 +135,7 @@ def pack(est, prefix: str = "", memo: dict | None = None) -> tuple[dict, dict[st
     if hook is not None:
         state, named = hook()
         for name, a in named.items():
-            arrays[f"{prefix}arrays.{name}"] = _numeric(a, name)
+            codec.put_array(arrays, f"{prefix}arrays.{name}", _numeric(a, name))
         doc["extra"] = codec.encode(
             state, f"{prefix}state", arrays, lambda e, w: _pack_nested(e, w, arrays, memo)
         )
@@ -171,7 +173,8 @@ def _pack_nested(est, where: str, arrays: dict, memo: dict) -> dict:
         return {TAG: "ref", "prefix": memo[id(est)][1]}
     doc, inner = pack(est, prefix=where + ".", memo=memo)
     doc["prefix"] = where + "."
-    arrays.update(inner)
+    for name, a in inner.items():
+        codec.put_array(arrays, name, a)
     return doc
 
 
@@ -187,7 +190,7 @@ def _pack_autoencoder(est, doc: dict, arrays: dict, prefix: str) -> None:
     fitted = {k: getattr(est, k) for k in (*REQUIRED, *OPTIONAL) if hasattr(est, k)}
     doc["fitted"] = codec.encode(fitted, "fitted")
     for name, t in est.module_.state_dict().items():
-        arrays[f"{prefix}module.{name}"] = t.detach().cpu()
+        codec.put_array(arrays, f"{prefix}module.{name}", t.detach().cpu())
     sc = est.scaler_
     if sc is None:
         doc["scaler"] = None
