@@ -117,6 +117,7 @@ def test_use_before_fit_raises_not_fitted(table):
         (dict(architecture="conv2d"), "conv2d expects images"),
         (dict(output="tanh"), "output must be one of"),
         (dict(noise_type="pink"), "noise_type must be one of"),
+        (dict(noise=0.1, noise_type=["gaussian"]), "noise_type must be one of .*, got \\['gau"),
         (dict(noise=-0.1), "noise must be a number >= 0"),
         (dict(noise="0.1"), "noise must be a number >= 0, got '0.1'"),
         (dict(noise=float("nan")), "noise must be a number >= 0, got nan"),

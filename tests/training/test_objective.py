@@ -132,6 +132,10 @@ def test_augmentation_only_in_training():
     [
         (dict(loss="l2"), "loss"),
         (dict(noise_type="speckle"), "noise_type"),
+        # Unhashable: a bare "unhashable type" TypeError before.
+        (dict(noise_type=["gaussian"]),
+         r"noise_type must be one of \('gaussian', 'masking', 'salt_pepper'\), got \['gaussian'\]"),
+        (dict(noise_type={"kind": "masking"}), "noise_type must be one of .*, got {'kind'"),
         (dict(noise=-0.1), "noise"),
         (dict(sparsity=-1.0), "sparsity"),
         (dict(contractive=-1.0), "contractive"),

@@ -64,7 +64,9 @@ class Objective:
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
-        if self.noise_type not in CORRUPTIONS:
+        # CORRUPTIONS is a dict: looking up a list or a dict would raise an
+        # "unhashable type" TypeError that does not name noise_type.
+        if not isinstance(self.noise_type, str) or self.noise_type not in CORRUPTIONS:
             raise ValueError(
                 f"noise_type must be one of {tuple(CORRUPTIONS)}, got {self.noise_type!r}"
             )
