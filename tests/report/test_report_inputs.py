@@ -179,6 +179,24 @@ def test_bad_max_rows_is_named(ae, table, bad):
         Report().add_estimator(ae, table, max_rows=bad)
 
 
+def test_a_call_that_fails_part_way_adds_nothing(ae, table, monkeypatch):
+    # The Data, Model, Training and Reconstructions sections of a failed call stayed in
+    # the report, and were saved with the next call's.
+    rep = Report("kept").add_estimator(ae, table[:20], heading="first")
+    before = [s.title for s in rep.document.sections]
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(ae, "transform", fails)  # the latent map, after the reconstructions
+    with pytest.raises(RuntimeError, match="out of memory"):
+        rep.add_estimator(ae, table, heading="second")
+    assert [s.title for s in rep.document.sections] == before and "second" not in rep.to_html()
+    monkeypatch.undo()
+    rep.add_estimator(ae, table, heading="second")
+    assert [s.title for s in rep.document.sections] == before + ["second", *before[1:]]
+
+
 def test_random_state_none_and_unfitted_models(ae, table):
     html = Report().add_estimator(ae, table, max_rows=30, random_state=None).to_html()
     assert "The report covers 30 of the 80 rows" in html

@@ -102,6 +102,53 @@ def _one_per_row(X: Any, name: str, values: Any) -> Any:
     return values
 
 
+def _sections(
+    doc: Document, estimator: Any, kind: str, X: Any, y: Any, *, X_train: Any,
+    timestamps: Any, image_shape: tuple[int, ...] | None, latent_map: str, max_rows: int,
+    source: str | None, heading: str | None, seed: int | None,
+) -> dict[str, float]:  # fmt: skip
+    """Add to ``doc`` the sections of ``estimator`` on checked inputs; returns its metrics."""
+    if kind == "series":
+        yb = common.binary_labels(y)
+        common.data_section(doc, X, y, heading or "Data: the series", source)
+        common.model_section(doc, estimator)
+        common.training_section(doc, estimator)
+        return detection.series_sections(doc, estimator, X, timestamps, yb, seed,
+                                         train=X_train)
+    total, idx = len(X), common.subsample(len(X), max_rows, seed)
+    if len(idx) < total:
+        X, y = common.take(X, idx), None if y is None else np.asarray(y)[idx]
+    common.data_section(doc, X, y, heading or "Data", source)
+    if len(idx) < total:
+        doc.sections[-1].note(f"The report covers {len(idx)} of the {total} rows, drawn at "
+                              f"random (max_rows); row numbers are those of the whole data.")
+    common.model_section(doc, estimator)
+    common.training_section(doc, estimator)
+    names = getattr(X, "columns", None)
+    if kind == "detector":
+        yb = common.binary_labels(y)
+        if y is not None and yb is None:
+            doc.sections[-1].note("No ROC curve: the labels are not 0 and 1 (or two words, "
+                                  "one meaning anomaly), some are missing, or only one "
+                                  "class is present.")
+        return detection.detector_sections(doc, estimator, X, yb, X_train, image_shape,
+                                           seed, idx)
+    metrics: dict[str, float] = {}
+    conditional = bool(len(getattr(estimator, "classes_", ())))
+    if conditional and y is None:
+        doc.sections[-1].note("This VAE is conditional: give its labels (y in Python, "
+                              "--label-column on the command line) to see its "
+                              "reconstructions and latent map.")
+    else:
+        err = reduction.reconstruction_section(doc, estimator, X, y, image_shape, names,
+                                               rows=idx)  # fmt: skip
+        reduction.latent_section(doc, estimator, X, y, latent_map, seed)
+        metrics = reduction.pca_section(doc, estimator, X, X_train, err, seed)
+    if hasattr(estimator, "sample"):
+        reduction.samples_section(doc, estimator, image_shape, names, seed)
+    return metrics
+
+
 class Report:
     """An HTML report built section by section from one or more fitted estimators.
 
@@ -181,8 +228,8 @@ class Report:
             If the estimator is not fitted.
         ValueError
             For a bad option, labels of the wrong length or of several
-            columns, or an ``X_train``
-            whose columns differ from ``X``'s.
+            columns, or an ``X_train`` whose columns differ from ``X``'s.
+            A call that raises adds nothing to the report.
         """
         if latent_map not in LATENT_METHODS:
             raise ValueError(f"latent_map must be one of {LATENT_METHODS}, got {latent_map!r}")
@@ -191,47 +238,16 @@ class Report:
         kind = _kind(estimator)
         image_shape = _check_image_shape(image_shape, X, kind)
         X_train = common.conform_train(X, X_train, estimator, series=kind == "series")
-        doc, seed = self.document, None if random_state is None else int(random_state)
-        if kind == "series":
-            yb = common.binary_labels(y)
-            common.data_section(doc, X, y, heading or "Data: the series", source)
-            common.model_section(doc, estimator)
-            common.training_section(doc, estimator)
-            self.metrics.update(detection.series_sections(doc, estimator, X, timestamps, yb,
-                                                          seed, train=X_train))  # fmt: skip
-            return self
-        total, idx = len(X), common.subsample(len(X), max_rows, seed)
-        if len(idx) < total:
-            X, y = common.take(X, idx), None if y is None else np.asarray(y)[idx]
-        common.data_section(doc, X, y, heading or "Data", source)
-        if len(idx) < total:
-            doc.sections[-1].note(f"The report covers {len(idx)} of the {total} rows, drawn at "
-                                  f"random (max_rows); row numbers are those of the whole data.")
-        common.model_section(doc, estimator)
-        common.training_section(doc, estimator)
-        names = getattr(X, "columns", None)
-        if kind == "detector":
-            yb = common.binary_labels(y)
-            if y is not None and yb is None:
-                doc.sections[-1].note("No ROC curve: the labels are not 0 and 1 (or two words, "
-                                      "one meaning anomaly), some are missing, or only one "
-                                      "class is present.")
-            self.metrics.update(detection.detector_sections(doc, estimator, X, yb, X_train,
-                                                            image_shape, seed, idx))  # fmt: skip
-            return self
-        conditional = bool(len(getattr(estimator, "classes_", ())))
-        if conditional and y is None:
-            doc.sections[-1].note("This VAE is conditional: give its labels (y in Python, "
-                                  "--label-column on the command line) to see its "
-                                  "reconstructions and latent map.")
-        else:
-            err = reduction.reconstruction_section(doc, estimator, X, y, image_shape, names,
-                                                   rows=idx)  # fmt: skip
-            reduction.latent_section(doc, estimator, X, y, latent_map, seed)
-            values = reduction.pca_section(doc, estimator, X, X_train, err, seed)
-            self.metrics.update(values)
-        if hasattr(estimator, "sample"):
-            reduction.samples_section(doc, estimator, image_shape, names, seed)
+        seed = None if random_state is None else int(random_state)
+        # Built apart and attached only once complete: a call that fails part-way
+        # (a model error, an interrupt) leaves the report as it was, and can be retried.
+        scratch = Document(self.document.title)
+        metrics = _sections(scratch, estimator, kind, X, y, X_train=X_train,
+                            timestamps=timestamps, image_shape=image_shape,
+                            latent_map=latent_map, max_rows=max_rows, source=source,
+                            heading=heading, seed=seed)  # fmt: skip
+        self.document.sections.extend(scratch.sections)
+        self.metrics.update(metrics)
         return self
 
     def section(self, title: str):
