@@ -159,6 +159,8 @@ def run_demo(
         )
     if not is_count(epochs):
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    if threads is not None and not is_count(threads):
+        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out}: exists and is not a folder; give a folder for report.html")

@@ -25,6 +25,17 @@ def demo(tmp_path_factory):
     return run_demo(tmp_path_factory.mktemp("demo"), random_state=0)
 
 
+@pytest.mark.parametrize("bad", [0, -2, 1.5, "2", True])
+def test_bad_threads_are_named_before_anything_is_made(bad, tmp_path):
+    from aekit.demo import run_demo
+
+    # torch's "set_num_threads expects a positive integer" came after the folder was made.
+    with pytest.raises(ValueError, match=f"threads must be a positive integer or None, "
+                                         f"got {bad!r}"):  # fmt: skip
+        run_demo(tmp_path / "out", threads=bad, epochs=1)
+    assert not (tmp_path / "out").exists()
+
+
 def test_demo_beats_pca_and_finds_corrupted_digits(demo):
     assert demo.autoencoder_error < 0.7 * demo.pca_error
     assert demo.roc_auc >= 0.95
