@@ -95,7 +95,9 @@ def test_a_1d_code_is_drawn_on_the_diagonal_with_any_method():
         ae, X, latent_map="tsne").to_html()  # fmt: skip
 
 
-def test_profiles_of_a_sample_are_labelled_with_the_data_row_numbers(ae, table, monkeypatch):
+@pytest.fixture
+def profile_labels(monkeypatch) -> list[str]:
+    """The row labels of every reconstruction profile the report draws, in order."""
     drawn = []
     profiles = plots.reconstruction_profiles
 
@@ -105,26 +107,23 @@ def test_profiles_of_a_sample_are_labelled_with_the_data_row_numbers(ae, table, 
         return fig
 
     monkeypatch.setattr(plots, "reconstruction_profiles", spy)
+    return drawn
+
+
+def test_profiles_of_a_sample_are_labelled_with_the_data_row_numbers(ae, table, profile_labels):
+    drawn = profile_labels
     Report().add_estimator(ae, table, max_rows=10, random_state=0)
     kept = np.sort(np.random.default_rng(0).choice(80, 10, replace=False))  # the report's draw
     assert kept[3] != 3 and drawn == [f"row {i}" for i in kept[:4]]
 
 
-def test_rows_of_a_table_are_named_by_its_index_as_written(monkeypatch):
+def test_rows_of_a_table_are_named_by_its_index_as_written(profile_labels):
     # A table after train_test_split: its profiles were labelled by position ("row 0"),
     # and the detector's table wrote customer 1003 as "1,003".
     rng = np.random.default_rng(0)
     ids = pd.Index(rng.permutation(np.arange(1000, 1040)), name="customer_id")
     df = pd.DataFrame(rng.normal(size=(40, 4)), columns=list("abcd"), index=ids)
-    drawn = []
-    profiles = plots.reconstruction_profiles
-
-    def spy(*args, **kwargs):
-        fig = profiles(*args, **kwargs)
-        drawn.extend(ax.get_ylabel() for ax in fig.axes)
-        return fig
-
-    monkeypatch.setattr(plots, "reconstruction_profiles", spy)
+    drawn = profile_labels
     ae = aekit.AutoEncoder(latent_dim=2, hidden=(8,), epochs=2, random_state=0).fit(df)
     Report().add_estimator(ae, df)
     assert drawn == [f"customer_id {i}" for i in ids[:4]]
