@@ -54,7 +54,7 @@ def test_encode_matches_the_python_api(aekit, models, files, tmp_path):
     r = aekit("encode", models["ae"], files["csv"], "--label-column", "label")
     assert r.code == 0 and "left out: id" in r.err
     codes = read_csv_text(r.out)
-    assert list(codes.columns) == ["row", "label", "autoencoder0", "autoencoder1"]
+    assert list(codes.columns) == ["label", "autoencoder0", "autoencoder1"]
     df = pd.read_csv(files["csv"])
     expected = aekit_load(models["ae"]).transform(df[[f"f{i}" for i in range(6)]])
     np.testing.assert_allclose(codes[["autoencoder0", "autoencoder1"]], expected, rtol=1e-5)
@@ -75,27 +75,10 @@ def test_reconstruct_keeps_columns_and_reconstructs_well(aekit, models, files, t
     assert aekit("reconstruct", models["ae"], files["csv"], "-o", out).code == 0
     rec, df = pd.read_csv(out), pd.read_csv(files["csv"])
     cols = [f"f{i}" for i in range(6)]
-    assert list(rec.columns) == ["row", *cols]
+    assert list(rec.columns) == cols
     # Two factors drive the six columns: a 2-D code must explain nearly all of it.
     err = ((rec[cols].to_numpy() - df[cols].to_numpy()) ** 2).mean()
     assert err < 0.1 * df[cols].to_numpy().var()
-
-
-def test_encode_and_reconstruct_number_the_rows_as_score_does(aekit, models, files, tmp_path):
-    rows = read_csv_text(aekit("-q", "score", models["ae"], files["csv"]).out)["row"]
-    for command in ("encode", "reconstruct"):
-        for data in (files["csv"], files["npy"]):
-            r = aekit("-q", command, models["ae"], data)
-            assert r.code == 0, (command, r)
-            out = read_csv_text(r.out)
-            assert out.columns[0] == "row", (command, data)
-            pd.testing.assert_series_equal(out["row"], rows)
-        out = tmp_path / f"{command}.parquet"
-        assert aekit("-q", command, models["ae"], files["csv"], "-o", out).code == 0
-        assert list(pd.read_parquet(out)["row"]) == list(rows)
-    # An array of codes stays the codes: its rows are the data's, in order.
-    assert aekit("-q", "encode", models["ae"], files["npy"], "-o", tmp_path / "z.npy").code == 0
-    assert np.load(tmp_path / "z.npy").shape == (240, 2)
 
 
 def test_score_detector_finds_the_anomalies_and_chunks_agree(aekit, models, files, tmp_path):

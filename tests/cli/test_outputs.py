@@ -48,7 +48,7 @@ def test_reconstruct_renames_an_id_column_a_feature_already_has(aekit, tmp_path)
                   "-o", tmp_path / out)  # fmt: skip
         assert r.code == 0 and "is written as 'input_label'" in r.err, r
     back = pd.read_csv(tmp_path / "r.csv")
-    assert list(back.columns) == ["row", "input_label", "label", "file"]
+    assert list(back.columns) == ["input_label", "label", "file"]
     assert list(back["input_label"]) == ["x", "y"] * 10
     pd.testing.assert_frame_equal(back, pd.read_parquet(tmp_path / "r.parquet"))
 

@@ -31,9 +31,7 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
     -------
     X : ndarray or DataFrame
     ids : dict of str to array
-        Columns identifying each output row (row, file, timestamp, label);
-        ``row``, the position from 0, only where the data has no file names
-        or timestamps and the output is not a .npy array.
+        Columns identifying each output row (file, timestamp, label).
     y : ndarray or None
         Labels, passed to a conditional VAE.
     """
@@ -84,14 +82,6 @@ def autoencoder_input(args: argparse.Namespace, model: Any, path: str | None = N
     if conditional and data.y is None:
         raise CLIError("this VAE is conditional: give the classes with --label-column")
     ids = id_columns(data, len(X), args.output)  # the labels as the file wrote them
-    npy = args.output is not None and args.output.lower().endswith(".npy")
-    if data.index is None and not npy:
-        import numpy as np
-
-        # Numbered as `aekit score` numbers them, so that codes and reconstructions
-        # join back to their input rows. An .npy array stays the numbers of the
-        # model alone (codes fed to another model): its rows are in the data's order.
-        ids = {"row": np.arange(len(X)), **ids}
     return X, ids, model_labels(model, data.y) if conditional else None
 
 

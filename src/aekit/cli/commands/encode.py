@@ -10,12 +10,8 @@ NAME = "encode"
 ORDER = 30
 HELP = "encode data to codes (features for another model)"
 DESCRIPTION = """Encode each row (image, window) of DATA with a trained autoencoder or VAE and
-write the codes, one column per code unit. A VAE gives the posterior mean.
-
-output columns: row (tables and arrays, from 0, as `aekit score` numbers them),
-file (images) or timestamp / end_step (series windows), label (with
---label-column), then the codes; a .npy file holds no row numbers (its rows are
-in the order of DATA)
+write the codes, one column per code unit, with file names, timestamps or labels
+first when the data have them. A VAE gives the posterior mean.
 
 examples:
   aekit encode model.aekit data.csv -o codes.csv

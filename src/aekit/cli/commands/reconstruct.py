@@ -11,9 +11,7 @@ ORDER = 40
 HELP = "pass data through the autoencoder (reconstructions)"
 DESCRIPTION = """Encode and decode each row of DATA: tables keep their columns, images can be
 written as PNG files into a folder (or as one .npy array), with each row's
-reconstruction error in the summary. A table output starts with what identifies
-each row: row (tables and arrays, from 0, as `aekit score` numbers them), file
-(images) or timestamp / end_step (series windows), and label (with --label-column).
+reconstruction error in the summary.
 
 examples:
   aekit reconstruct model.aekit data.csv -o reconstructed.csv
@@ -77,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _id_frame(args: argparse.Namespace, ids: dict, features: list[str]):
-    """The id columns (row, label, file, timestamp), renamed where a feature has the name.
+    """The id columns (label, file, timestamp), renamed where a feature has the name.
 
     Two columns of one name cannot be read back (aekit refuses the file, pandas
     renames one) nor written as Parquet.
