@@ -225,7 +225,10 @@ def _check_header(names: list[str], path: Path) -> None:
     number shows the row is a header. A row of numbers only may be names
     (years, quantiles 0.1, 0.5, 0.9) or the first row of a file without a
     header, which the column names would swallow: that gets a warning that
-    names the row, or an error if it repeats a number.
+    names the row, or an error if it repeats a number. Exactly ``0, 1, ...,
+    n-1`` is taken for names without a word: it is the header that pandas'
+    ``DataFrame(X).to_csv(index=False)`` writes, and reading it as data would
+    be wrong.
     """
     for c in names:
         try:
@@ -234,6 +237,8 @@ def _check_header(names: list[str], path: Path) -> None:
             _refuse_repeated(names, path)
             return
     _refuse_repeated(names, path, f" ({NO_HEADER})")
+    if names == [str(i) for i in range(len(names))]:
+        return  # pandas' default column names
     shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
     warn_user(f"{path}: the first row ({shown}) holds only numbers and is read as the column "
               f"names, not as data: {NO_HEADER}")  # fmt: skip
