@@ -69,25 +69,27 @@ def test_labels_are_written_back_as_the_file_wrote_them(aekit, tmp_path):
     assert np.load(tmp_path / "s.npy").shape == (40, 2)  # row, score
 
 
-def test_conditional_vae_classes_as_written_and_saved_before(aekit, tmp_path):
+def test_conditional_vae_classes_of_numbers_are_numbers_and_labels_are_written_as_read(
+    aekit, tmp_path
+):
     import aekit as api
 
     data, m = tmp_path / "t.csv", tmp_path / "cvae.aekit"
-    _labelled_table(data, ["007", "010"] * 10)
+    _labelled_table(data, ["007", "010", "2"] * 10)
     assert aekit("-q", "fit", data, "--label-column", "y", "--model", "vae", "--conditional",
                  "--epochs", "2", "-o", m).code == 0  # fmt: skip
-    assert list(api.load(m).classes_) == ["007", "010"]
-    r = aekit("-q", "sample", m, "-n", "2", "--label", "007")
-    assert r.code == 0 and r.out.splitlines()[1].startswith("007,"), r
-    # A VAE saved before labels were read as text knows the classes as numbers.
-    old = tmp_path / "old.aekit"
-    X = np.random.default_rng(0).normal(size=(20, 3))
-    api.VAE(conditional=True, epochs=2, latent_dim=2).fit(X, np.array([7, 10] * 10)).save(old)
-    r = aekit("-q", "encode", old, data, "--label-column", "y")
-    assert r.code == 0 and r.out.splitlines()[1].startswith("007,"), r
+    # The classes a Parquet or .npz file of the same labels gives, in number order
+    # (as text, "10" would sort before "2").
+    classes = api.load(m).classes_
+    assert classes.dtype.kind == "i" and list(classes) == [2, 7, 10]
     for label in ("007", "7"):
-        r = aekit("-q", "sample", old, "-n", "1", "--label", label)
+        r = aekit("-q", "sample", m, "-n", "1", "--label", label)
         assert r.code == 0 and r.out.splitlines()[1].startswith("7,"), r
+    r = aekit("-q", "encode", m, data, "--label-column", "y")
+    assert r.code == 0 and [line.split(",")[0] for line in r.out.splitlines()[1:4]] == [
+        "007", "010", "2"], r  # fmt: skip
+    # Python users pass the numbers themselves.
+    assert api.load(m).sample(2, y=7, random_state=0).shape == (2, 3)
 
 
 def test_report_reads_text_labels_of_numbers_as_anomaly_labels(aekit, tmp_path):
@@ -166,3 +168,21 @@ def test_a_first_row_of_whole_numbers_is_not_taken_for_names_without_a_word(aeki
     np.save(tmp_path / "a.npy", np.zeros((4, 3)))
     r = aekit("score", m, tmp_path / "a.npy", "--no-header")
     assert r.code == 2 and "--no-header does not apply" in r.err, r
+
+
+def test_report_labels_and_options_for_a_csv_beside_a_parquet_train_file(aekit, tmp_path):
+    import pandas as pd
+
+    data, train, m = tmp_path / "t.tsv", tmp_path / "train.parquet", tmp_path / "ae.aekit"
+    _labelled_table(tmp_path / "t.csv", ["0", "1"] * 10)
+    data.write_text((tmp_path / "t.csv").read_text().replace(",", "\t"))
+    pd.read_csv(tmp_path / "t.csv").drop(columns="y").to_parquet(train)
+    assert aekit("-q", "fit", train, "--epochs", "2", "-o", m).code == 0
+    # --sep is for the TSV: that the Parquet file does not use it is no reason to refuse it.
+    r = aekit("-q", "report", m, data, "--train", train, "--sep", "\t", "--label-column", "y",
+              "-o", tmp_path / "r.html")  # fmt: skip
+    assert r.code == 0, r
+    html = (tmp_path / "r.html").read_text()
+    assert "0: 10, 1: 10" in html, html  # whole-number labels, as in the file
+    r = aekit("-q", "report", m, train, "--sep", "\t", "-o", tmp_path / "r2.html")
+    assert r.code == 2 and "--sep does not apply to" in r.err, r

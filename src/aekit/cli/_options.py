@@ -132,36 +132,38 @@ def verbosity(args: argparse.Namespace) -> int:
 def refuse_unused_data_options(args: argparse.Namespace) -> None:
     """Refuse --image-size/--color but for an image folder, --sep/--no-header but for a text table.
 
-    Given for another kind of file they would do nothing, and the user
-    would not know it. (The readers refuse the table options for images
-    and arrays themselves.)
+    Given where they do nothing, the user would not know it. With two files
+    (``report DATA --train TRAIN``) an option is refused only when it applies
+    to neither: ``--sep`` for a CSV beside a Parquet file is needed. (The
+    readers refuse the table options for images and arrays themselves.)
     """
     from aekit.readers import DataError, file_kind
 
+    kinds = {}
     for name in ("data", "train"):
         given = getattr(args, name, None)
         if not isinstance(given, str) or not Path(given).exists():
             continue
         try:
-            kind = file_kind(given)
+            kinds[given] = file_kind(given)
         except DataError:
             continue  # the command says what is wrong with it
-        unused = []
-        if kind != "images":
-            unused += [o for o, v in (("--image-size", getattr(args, "image_size", None)),
-                                      ("--color", getattr(args, "color", None))) if v]  # fmt: skip
-        if kind != "table" and getattr(args, "sep", None) is not None:
-            unused.append("--sep")
-        if kind != "table" and getattr(args, "no_header", False):
-            unused.append("--no-header")
-        if unused:
-            what = {"images": "a folder of images", "table": "a text table",
-                    "parquet": "a Parquet table"}.get(kind, "an array")  # fmt: skip
-            one = len(unused) == 1
-            raise CLIError(f"{' and '.join(unused)} {'does' if one else 'do'} not apply to "
-                           f"{given}, which is {what} (--image-size and --color are for "
-                           f"folders of images, --sep and --no-header for CSV/TSV files): leave "
-                           f"{'it' if one else 'them'} out", 2)  # fmt: skip
+    if not kinds:
+        return
+    options = (("--image-size", getattr(args, "image_size", None), "images"),
+               ("--color", getattr(args, "color", None), "images"),
+               ("--sep", getattr(args, "sep", None) is not None, "table"),
+               ("--no-header", getattr(args, "no_header", False), "table"))  # fmt: skip
+    unused = [o for o, given, kind in options if given and kind not in kinds.values()]
+    if unused:
+        what = {"images": "a folder of images", "table": "a text table",
+                "parquet": "a Parquet table"}  # fmt: skip
+        files = " and ".join(f"{f}, which is {what.get(k, 'an array')}" for f, k in kinds.items())
+        one = len(unused) == 1
+        raise CLIError(f"{' and '.join(unused)} {'does' if one else 'do'} not apply to "
+                       f"{files} (--image-size and --color are for folders of images, --sep "
+                       f"and --no-header for CSV/TSV files): leave "
+                       f"{'it' if one else 'them'} out", 2)  # fmt: skip
 
 
 def read_options(args: argparse.Namespace, allow_text: bool = False, image_size=None,
@@ -370,15 +372,16 @@ def model_labels(model: Any, y: Any) -> Any:
     """Labels as read (text from a CSV/TSV file) in the type ``model`` uses them.
 
     Output files get the labels as read; this is for what the model does with
-    them. A conditional VAE takes them as its classes are kept: text, or numbers
-    for a VAE saved before labels were read as text (its class 7 is the file's
-    "007"). Other models only draw them in a report: labels that are all
-    numbers go there as numbers, so "0.0"/"1.0" anomaly labels still give ROC
-    curves and a numeric target a colour bar.
+    them. Labels that are all numbers are numbers to a model: whole ones int64,
+    so a conditional VAE fitted on a CSV has the classes 0, 1, 2 that the same
+    data gives from Parquet or .npz (the file's "007" is class 7), and a report
+    draws 0/1 anomaly labels as ROC curves and a numeric target as a colour
+    bar. A fitted conditional VAE gets them in the type of its classes.
 
     Parameters
     ----------
-    model : estimator
+    model : estimator or None
+        None for labels a model is about to be fitted with.
     y : ndarray of shape (n,) or None
 
     Returns
@@ -402,7 +405,8 @@ def model_labels(model: Any, y: Any) -> Any:
     num = pd.to_numeric(text, errors="coerce")
     if not (num.isna() == text.isna()).all():
         return y  # some label is not a number
-    num = num.to_numpy(dtype=float)
+    # Whole numbers come as int64 ("7" is class 7, as a Parquet or .npz file gives it).
+    num = num.to_numpy()
     if not len(classes):
         return num
     kept = num.astype(classes.dtype)

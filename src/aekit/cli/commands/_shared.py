@@ -123,7 +123,9 @@ def class_labels(args: argparse.Namespace, data):
                  "array": "save them as 'y' in a .npz file beside 'X'"}  # fmt: skip
         raise CLIError("--conditional needs the classes: "
                        + where.get(data.kind, "give --label-column"), 2)  # fmt: skip
-    return data.y
+    from aekit.cli._options import model_labels
+
+    return model_labels(None, data.y)
 
 
 def write_images(images, names, folder: str) -> None:
