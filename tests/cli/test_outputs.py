@@ -61,3 +61,45 @@ def test_reconstruct_writes_an_upper_case_npy_where_named(aekit, files, tmp_path
     assert aekit("-q", "reconstruct", m, files["npy"], "-o", tmp_path / "R.NPY").code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["R.NPY", "m.aekit"]
     assert np.load(tmp_path / "R.NPY").shape == (240, 6)
+
+
+def _as_if_not_root(monkeypatch):
+    """Refuse writes as the OS would for a user other than root, whom file modes do not stop.
+
+    A file without its owner's write bit cannot be opened for writing.
+    """
+    import os
+    import stat
+
+    real_open = open
+
+    def checked(file, mode="r", *args, **kwargs):
+        writes = isinstance(file, (str, os.PathLike)) and set(mode) & set("wax+")
+        if writes and os.path.exists(file) and not os.stat(file).st_mode & stat.S_IWUSR:
+            raise PermissionError(13, "Permission denied", os.fspath(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", checked)
+
+
+def test_read_only_outputs_are_replaced_and_stay_read_only(aekit, files, tmp_path, monkeypatch):
+    import stat
+
+    m, scores = tmp_path / "m.aekit", tmp_path / "scores.csv"
+    fit = ("-q", "fit", files["csv"], "--drop-columns", "id,label", "--epochs", "1", "-o", m)
+    score = ("-q", "score", m, files["csv"], "--drop-columns", "id,label", "--threshold", "1",
+             "-o", scores)  # fmt: skip
+    assert aekit(*fit).code == 0 and aekit(*score).code == 0
+    m.chmod(0o444)
+    scores.write_text("old")
+    scores.chmod(0o444)
+    _as_if_not_root(monkeypatch)
+    # The mode is given once the new content is written, not to the empty temporary
+    # file, which then could not be written ("Permission denied" on a hidden file).
+    r = aekit(*fit, "--latent-dim", "3")
+    assert r.code == 0, r
+    r = aekit(*score)
+    assert r.code == 0, r
+    assert api.load(m).latent_dim_ == 3 and "score" in scores.read_text().splitlines()[0].split(",")
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (m, scores)} == {0o444}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.aekit", "scores.csv"]

@@ -392,6 +392,61 @@ def test_resaving_keeps_the_file_permissions(dense_ae, conv_ae, tmp_path):
     assert aekit.load(path).module_.config.architecture == "conv2d"
 
 
+def _refuse_writing_read_only_files(monkeypatch):
+    """Refuse opening a file without its owner's write bit for writing, as the OS would.
+
+    Tests run as root, whom file modes do not stop.
+    """
+    real_open = open
+
+    def checked(file, mode="r", *args, **kwargs):
+        writes = isinstance(file, (str, os.PathLike)) and set(mode) & set("wax+")
+        if writes and os.path.exists(file) and not os.stat(file).st_mode & stat.S_IWUSR:
+            raise PermissionError(13, "Permission denied", os.fspath(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", checked)
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400])
+def test_a_read_only_file_is_replaced_and_stays_read_only(
+    dense_ae, conv_ae, tmp_path, monkeypatch, mode
+):
+    path = tmp_path / "frozen.aekit"
+    dense_ae.save(path)
+    path.chmod(mode)
+    _refuse_writing_read_only_files(monkeypatch)
+    # The mode is applied once the content is written: given to the empty
+    # temporary file, it stopped the write ("Permission denied" on that file).
+    assert aekit.io.save(conv_ae, path) == path
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert aekit.load(path).module_.config.architecture == "conv2d"
+    assert [p.name for p in tmp_path.iterdir()] == ["frozen.aekit"]
+
+
+def test_a_read_only_file_is_replaced_without_root_rights(dense_ae, conv_ae, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    drop = ["setpriv", "--inh-caps=-dac_override", "--bounding-set=-dac_override"]
+    if os.geteuid() != 0:
+        drop = []  # file modes already apply
+    elif not shutil.which("setpriv") or subprocess.run([*drop, "true"]).returncode:
+        pytest.skip("setpriv cannot drop CAP_DAC_OVERRIDE here")
+    new, path = tmp_path / "new.aekit", tmp_path / "frozen.aekit"
+    conv_ae.save(new)
+    dense_ae.save(path)
+    path.chmod(0o444)
+    code = "import sys, aekit; aekit.load(sys.argv[1]).save(sys.argv[2])"
+    r = subprocess.run([*drop, sys.executable, "-c", code, new, path],
+                       capture_output=True, text=True)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert aekit.load(path).module_.config.architecture == "conv2d"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frozen.aekit", "new.aekit"]
+
+
 def test_saving_through_a_symlink_writes_its_target(dense_ae, conv_ae, tmp_path, monkeypatch):
     (tmp_path / "models").mkdir()
     target = tmp_path / "models" / "v1.aekit"

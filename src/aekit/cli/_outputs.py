@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -109,14 +108,14 @@ def replaced_on_success(path: str | Path):
     A command that fails half-way then leaves an earlier result at ``path`` as
     it was, instead of a truncated file or none.
     """
-    from aekit.io.archive import temp_beside
+    from aekit.io.archive import replace_keeping_mode, temp_beside
 
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_beside(out, ".tmp")
     try:
         yield tmp
-        os.replace(tmp, out)
+        replace_keeping_mode(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -97,13 +97,15 @@ def resolve_link(path: Path) -> Path:
 def temp_beside(path: Path, suffix: str) -> Path:
     """A new empty file in ``path``'s folder, to be moved onto ``path`` once written.
 
-    It gets the permissions of the file at ``path`` when there is one, so that
-    replacing a private file leaves it private, and otherwise those any new
-    file gets (``0o666`` less the umask): ``tempfile.mkstemp`` makes files only
-    their owner can read, and ``os.replace`` would hand that on to the result.
+    Move it with :func:`replace_keeping_mode`, which gives it the permissions
+    of the file at ``path`` (``tempfile.mkstemp`` makes files only their owner
+    can read, and ``os.replace`` would hand that on to the result). Until then
+    it has those permissions plus its owner's right to write, so that even a
+    read-only file (``0o444``) can be replaced; with no file at ``path``, it
+    has those any new file gets (``0o666`` less the umask).
     """
     try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
+        mode = stat.S_IMODE(os.stat(path).st_mode) | stat.S_IWUSR
     except FileNotFoundError:
         umask = os.umask(0)
         os.umask(umask)
@@ -116,6 +118,22 @@ def temp_beside(path: Path, suffix: str) -> Path:
         os.unlink(tmp)
         raise
     return Path(tmp)
+
+
+def replace_keeping_mode(tmp: Path, path: Path) -> None:
+    """Move the written file ``tmp`` (from :func:`temp_beside`) onto ``path``, atomically.
+
+    A file already at ``path`` hands its permissions on: applied only now that
+    ``tmp`` is written, since a read-only mode given before would have stopped
+    the write. ``tmp`` is left in place when this fails; the caller removes it.
+    """
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mode = None  # a new file: tmp keeps the mode temp_beside gave it
+    if mode is not None:
+        os.chmod(tmp, mode)
+    os.replace(tmp, path)
 
 
 def write(path: str | os.PathLike, config: dict, tensors: dict[str, torch.Tensor], info: dict):
@@ -162,7 +180,7 @@ def write(path: str | os.PathLike, config: dict, tensors: dict[str, torch.Tensor
                 # Weights barely compress; storing them keeps saving and loading fast.
                 kind = zipfile.ZIP_STORED if name == WEIGHTS else zipfile.ZIP_DEFLATED
                 zf.writestr(name, members[name], compress_type=kind)
-        os.replace(tmp, target)
+        replace_keeping_mode(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
