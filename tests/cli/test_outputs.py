@@ -63,23 +63,53 @@ def test_reconstruct_writes_an_upper_case_npy_where_named(aekit, files, tmp_path
     assert np.load(tmp_path / "R.NPY").shape == (240, 6)
 
 
-def _as_if_not_root(monkeypatch):
-    """Refuse writes as the OS would for a user other than root, whom file modes do not stop.
+@pytest.mark.parametrize("command, options", [("fit", ()), ("tune", ("--n-trials", "1"))])
+def test_an_empty_file_is_replaced_by_a_model(aekit, files, tmp_path, command, options):
+    empty = tmp_path / "tmp.XXXX.aekit"  # as `mktemp --suffix=.aekit` leaves it
+    empty.touch()
+    r = aekit("-q", command, files["csv"], "--drop-columns", "id,label", "--epochs", "1",
+              *options, "-o", empty)  # fmt: skip
+    assert r.code == 0, r
+    assert api.load(empty).n_features_in_ == 6
 
-    A file without its owner's write bit cannot be opened for writing.
+
+def _as_if_not_root(monkeypatch, unreadable=()):
+    """Refuse opens as the OS would for a user other than root, whom file modes do not stop.
+
+    Files in ``unreadable`` cannot be opened at all; others without their
+    owner's write bit cannot be opened for writing.
     """
+    import io
     import os
     import stat
 
     real_open = open
 
     def checked(file, mode="r", *args, **kwargs):
-        writes = isinstance(file, (str, os.PathLike)) and set(mode) & set("wax+")
+        named = isinstance(file, (str, os.PathLike))
+        if named and os.fspath(file) in map(os.fspath, unreadable):
+            raise PermissionError(13, "Permission denied", os.fspath(file))
+        writes = named and set(mode) & set("wax+")
         if writes and os.path.exists(file) and not os.stat(file).st_mode & stat.S_IWUSR:
             raise PermissionError(13, "Permission denied", os.fspath(file))
         return real_open(file, mode, *args, **kwargs)
 
     monkeypatch.setattr("builtins.open", checked)
+    monkeypatch.setattr(io, "open", checked)  # zipfile opens with io.open
+
+
+@pytest.mark.parametrize("command", ["fit", "tune"])
+def test_an_unreadable_file_is_called_unreadable(aekit, files, tmp_path, monkeypatch, command):
+    m = tmp_path / "m.aekit"
+    args = ("-q", command, files["csv"], "--drop-columns", "id,label", "--epochs", "1")
+    assert aekit("-q", "fit", *args[2:], "-o", m).code == 0
+    before = m.read_bytes()
+    _as_if_not_root(monkeypatch, unreadable=[m])
+    r = aekit(*args, "-o", m)
+    assert r.code == 1 and "the file exists but cannot be read (Permission denied)" in r.err, r
+    assert "not an aekit model file" not in r.err
+    monkeypatch.undo()
+    assert m.read_bytes() == before
 
 
 def test_read_only_outputs_are_replaced_and_stay_read_only(aekit, files, tmp_path, monkeypatch):

@@ -33,19 +33,27 @@ def check_output_path(path: str | None, allowed: tuple[str, ...] = TABLE_OUTPUTS
 
 
 def _is_model_file(path: Path) -> bool:
-    """Whether ``path`` is an aekit model file (a zip whose metadata says so); not its checksums."""
+    """Whether ``path`` is an aekit model file (a zip whose metadata says so); not its checksums.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be opened (no permission to read it): that says
+        nothing about its content.
+    """
     import json
     import zipfile
 
     from aekit.io.archive import FORMAT_NAME, MAX_JSON_BYTES, METADATA
 
-    try:
-        with zipfile.ZipFile(path) as zf:
-            if zf.getinfo(METADATA).file_size > MAX_JSON_BYTES:
-                return False
-            return json.loads(zf.read(METADATA)).get("format") == FORMAT_NAME
-    except (OSError, KeyError, ValueError, AttributeError, zipfile.BadZipFile):
-        return False
+    with open(path, "rb") as f:
+        try:
+            with zipfile.ZipFile(f) as zf:
+                if zf.getinfo(METADATA).file_size > MAX_JSON_BYTES:
+                    return False
+                return json.loads(zf.read(METADATA)).get("format") == FORMAT_NAME
+        except (OSError, KeyError, ValueError, AttributeError, zipfile.BadZipFile):
+            return False
 
 
 def check_model_output(path: str, command: str) -> None:
@@ -53,6 +61,8 @@ def check_model_output(path: str, command: str) -> None:
 
     ``aekit fit train.csv -o test.csv`` (``-o`` as in ``encode -o codes.csv``)
     would replace the test data with a zip archive. Checked before training.
+    An empty file (``mktemp --suffix=.aekit``) holds nothing to lose and may
+    be replaced.
     """
     from aekit.io.archive import check_writable
 
@@ -64,7 +74,16 @@ def check_model_output(path: str, command: str) -> None:
         raise CLIError(f"{path}: a {suffixes[-1]} name is for data, not for the model file "
                        f"`aekit {command}` writes: give it a name such as model.aekit",
                        2)  # fmt: skip
-    if Path(path).is_file() and not _is_model_file(Path(path)):
+    if not Path(path).is_file() or Path(path).stat().st_size == 0:
+        return
+    try:
+        is_model = _is_model_file(Path(path))
+    except OSError as e:
+        raise CLIError(f"{path}: the file exists but cannot be read ({e.strerror or e}), so "
+                       f"aekit cannot tell whether it is a model file `aekit {command}` may "
+                       "replace: make it readable, remove it or give another name"
+                       ) from e  # fmt: skip
+    if not is_model:
         raise CLIError(f"{path}: the file exists and is not an aekit model file, which "
                        f"`aekit {command}` would replace: remove it or give another name",
                        2)  # fmt: skip
