@@ -206,6 +206,14 @@ def test_random_state_none_and_unfitted_models(ae, table):
             make_report(model, table)
 
 
+def test_a_replaced_report_keeps_its_permissions(ae, table, tmp_path):
+    path = tmp_path / "r.html"
+    path.write_text("old")
+    path.chmod(0o444)  # a report shared read-only
+    Report("new").add_estimator(ae, table[:20]).save(path)
+    assert "new" in path.read_text() and (path.stat().st_mode & 0o777) == 0o444
+
+
 def test_a_failed_save_leaves_the_earlier_report(ae, table, tmp_path, monkeypatch):
     path = tmp_path / "r.html"
     rep = Report("first").add_estimator(ae, table[:20])

@@ -262,9 +262,10 @@ class Report:
         """Write the report; parent folders are created. Returns the path.
 
         The file is written beside ``path`` and then moved onto it, so a write
-        that fails half-way leaves an earlier report at ``path`` as it was.
+        that fails half-way leaves an earlier report at ``path`` as it was; a
+        report replaced keeps its permissions, as a re-saved model does.
         """
-        from aekit.io.archive import temp_beside
+        from aekit.io.archive import replace_keeping_mode, temp_beside
 
         path = _check_output(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -272,7 +273,7 @@ class Report:
         tmp = temp_beside(path, ".tmp")
         try:
             tmp.write_text(html, encoding="utf-8")
-            os.replace(tmp, path)
+            replace_keeping_mode(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
         logger.info("wrote report %s", path)
