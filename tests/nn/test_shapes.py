@@ -179,6 +179,7 @@ def test_reparameterize_moments_and_generator():
         (dict(input_shape=(1, 8), architecture="conv1d", kernel_size=4), "kernel_size"),
         (dict(input_shape=(1, 8), architecture="conv1d", downsample="avg"), "downsample"),
         (dict(input_shape=(8,), activation="swish"), "activation"),
+        (dict(input_shape=(8,), activation=["relu"]), "activation must be one of"),
         (dict(input_shape=(-6,)), "input_shape must be a tuple of integers >= 1"),
         (dict(input_shape=(0,)), "input_shape"),
         (dict(input_shape=(float("inf"),)), "input_shape"),

@@ -33,7 +33,7 @@ def make_activation(name: str) -> nn.Module:
     """
     try:
         return _ACTIVATIONS[name]()
-    except KeyError:
+    except (KeyError, TypeError):  # TypeError: a list or dict, which cannot be a key
         raise ValueError(
             f"activation must be one of {ACTIVATIONS}, got {name!r}"
         ) from None
