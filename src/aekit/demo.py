@@ -151,6 +151,7 @@ def run_demo(
     from aekit import AnomalyDetector, AutoEncoder
     from aekit._params import is_count
     from aekit.report import Report
+    from aekit.training.device import resolve_device
 
     if not is_count(latent_dim) or latent_dim > 64:
         raise ValueError(
@@ -161,6 +162,13 @@ def run_demo(
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     if threads is not None and not is_count(threads):
         raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+    # The split would refuse a bad seed in scikit-learn's words, and the models a bad
+    # device only after the folder is made: both are checked here, by name.
+    if not is_count(random_state, low=0) or random_state >= 2**32:
+        raise ValueError(
+            f"random_state must be an integer from 0 to 2**32 - 1, got {random_state!r}"
+        )
+    resolve_device(device)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out}: exists and is not a folder; give a folder for report.html")

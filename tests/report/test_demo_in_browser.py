@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -33,6 +34,25 @@ def test_bad_threads_are_named_before_anything_is_made(bad, tmp_path):
     with pytest.raises(ValueError, match=f"threads must be a positive integer or None, "
                                          f"got {bad!r}"):  # fmt: skip
         run_demo(tmp_path / "out", threads=bad, epochs=1)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        (dict(random_state=-1), "random_state must be an integer from 0 to 2**32 - 1, got -1"),
+        (dict(random_state=2**32), "random_state must be an integer from 0"),
+        (dict(random_state=1.5), "random_state must be an integer from 0"),
+        (dict(device="gpu"), "device must be 'auto', 'cpu'"),
+    ],
+)
+def test_bad_seed_or_device_is_named_before_anything_is_made(kw, message, tmp_path):
+    from aekit.demo import run_demo
+
+    # scikit-learn's split refused the seed in its own words, and the device failed
+    # only in the first model, after the folder was made.
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_demo(tmp_path / "out", epochs=1, **kw)
     assert not (tmp_path / "out").exists()
 
 
