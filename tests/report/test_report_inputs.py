@@ -231,3 +231,15 @@ def test_a_failed_save_leaves_the_earlier_report(ae, table, tmp_path, monkeypatc
     assert path.read_text() == before and [p.name for p in tmp_path.iterdir()] == ["r.html"]
     with pytest.raises(IsADirectoryError, match=re.escape("give the report's file name")):
         make_report(ae, table, path=tmp_path)
+
+
+def test_image_shape_of_colour_images_may_be_their_height_and_width():
+    rng = np.random.default_rng(0)
+    images = rng.random((12, 3, 4, 4)).astype(np.float32)
+    ae = aekit.AutoEncoder(latent_dim=2, epochs=1, random_state=0).fit(images)
+    # (4, 4) of (3, 4, 4) images had worked before image_shape was checked.
+    for shape in ((4, 4), (3, 4, 4)):
+        assert "Reconstructions" in Report().add_estimator(ae, images, image_shape=shape).to_html()
+    with pytest.raises(ValueError, match=re.escape("image_shape (2, 8) does not match the "
+                                                   "images of X, (3, 4, 4)")):  # fmt: skip
+        Report().add_estimator(ae, images, image_shape=(2, 8))

@@ -56,7 +56,8 @@ def _check_image_shape(image_shape: Any, X: Any, kind: str) -> tuple[int, ...] |
     """``image_shape`` as a tuple, refused before any work unless it can shape ``X``'s rows.
 
     It must be 2 or 3 integers >= 1 (height, width, or channels first) whose
-    product is the number of values in a row of ``X``.
+    product is the number of values in a row of ``X``; for images, their own
+    shape or its height and width.
     """
     from aekit._params import is_count
 
@@ -70,7 +71,14 @@ def _check_image_shape(image_shape: Any, X: Any, kind: str) -> tuple[int, ...] |
         raise ValueError(f"image_shape must be 2 or 3 integers >= 1, (height, width) or "
                          f"(channels, height, width), got {image_shape!r}")  # fmt: skip
     sizes = tuple(int(v) for v in sizes)
-    values = int(np.prod(np.shape(X)[1:]))
+    shape = tuple(int(v) for v in np.shape(X)[1:])
+    if len(shape) >= 2:
+        # Images bring their own shape; (height, width) of colour images says the same.
+        if sizes not in (shape, shape[-2:]):
+            raise ValueError(f"image_shape {sizes} does not match the images of X, "
+                             f"{shape}: leave it out for images")  # fmt: skip
+        return sizes
+    values = int(np.prod(shape))
     if int(np.prod(sizes)) != values:
         raise ValueError(f"image_shape {sizes} has {int(np.prod(sizes))} pixels, but the rows "
                          f"of X have {values} values")  # fmt: skip
