@@ -183,7 +183,8 @@ def test_uint8_masks_of_0_and_1_are_warned_about_at_fit_and_at_scoring():
     on_bool = AnomalyDetector(epochs=1, random_state=0).fit(masks)
     with pytest.warns(UserWarning, match="up to 0.003922, but these images go up to 1, about 255"):
         on_u8.decision_function(masks[:3])
-    with pytest.warns(UserWarning, match="up to 1, but these images only go up to 0.003922"):
+    with pytest.warns(UserWarning, match=r"up to 1, but these images only go up to 0.003922, "
+                                         r"about 255 times less. If they are 0/1 masks"):
         on_bool.decision_function(masks[:3].astype(np.uint8))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # each on the scale it was fitted on

@@ -89,9 +89,9 @@ def check_pixel_scale(
     elif top > 0 and hi > 0 and _near_255(hi / top):
         warn_user(
             f"the detector was fitted on pixel values up to {hi:.4g}, but these images only "
-            f"go up to {top:.4g}, about 255 times less: uint8 images are divided by 255, so "
-            "uint8 0/1 masks become 0 and 1/255; pass them as bool or float, as the training "
-            "images were"
+            f"go up to {top:.4g}, about 255 times less. If they are 0/1 masks given as "
+            "uint8: uint8 images are divided by 255, so the masks became 0 and 1/255; pass "
+            "them as bool or float. (A nearly black uint8 image looks the same to this check.)"
         )
     elif top > 0 and hi > 0 and _near_255(top / hi):
         warn_user(
