@@ -140,6 +140,8 @@ def test_wrong_kind_of_model(aekit, model):
     ("score", "m", "d", "--threshold", "nan"),   # would flag no row
     ("score", "m", "d", "--threshold", "inf"),
     ("--device", "gpu", "info", "m"),
+    ("--seed", "-1", "info", "m"),              # numpy seeds from 0 to 2**32 - 1
+    ("--seed", "4294967296", "info", "m"),
     ("fit", "d", "-o", "m", "--model", "gan"),
     ("tune", "d", "-o", "m", "--timeout", "0"),
     ("tune", "d", "-o", "m", "--timeout", "inf"),

@@ -60,6 +60,18 @@ def _device(value: str) -> str:
     return value
 
 
+def _seed(value: str) -> int:
+    # The range numpy and scikit-learn seed with; checked here, so the message says --seed.
+    try:
+        seed = int(value)
+    except ValueError:
+        seed = -1
+    if not 0 <= seed < 2**32:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 4294967295, "
+                                         f"got {value!r}")  # fmt: skip
+    return seed
+
+
 def _general_options() -> argparse.ArgumentParser:
     """Options every command takes; SUPPRESS lets them go before or after the command."""
     p = argparse.ArgumentParser(add_help=False)
@@ -67,7 +79,7 @@ def _general_options() -> argparse.ArgumentParser:
     S = argparse.SUPPRESS
     g.add_argument("-q", "--quiet", action="store_true", default=S,
                    help="print only errors: no progress bars, no summaries")
-    g.add_argument("--seed", type=int, default=S, metavar="N",
+    g.add_argument("--seed", type=_seed, default=S, metavar="N",
                    help="random seed for training, splits and sampling (default: 0)")
     g.add_argument("--device", type=_device, default=S,
                    help="auto (CUDA when present), cpu, cuda or cuda:N (default: auto)")
