@@ -40,6 +40,9 @@ def test_images_in_another_layout_are_refused_not_reshaped(aekit, models, files,
         r = aekit(command, models["gray"], files["images"], "--image-size", "12x10")
         assert r.code == 1 and "samples have shape (12, 10)" in r.err, (command, r)
         assert "leave it out to read the images at 10x12" in r.err
+    # The size is right and the channels are not: the hint is about --color, not the size.
+    r = aekit("score", models["gray"], files["images"], "--color", "rgb")
+    assert r.code == 1 and "leave --color out" in r.err and "--image-size" not in r.err, r
     gray = read_images(files["images"]).X
     np.save(tmp_path / "g.npy", gray[:, None])  # (n, 1, H, W): one channel, in order
     assert aekit("-q", "encode", models["gray"], tmp_path / "g.npy").code == 0

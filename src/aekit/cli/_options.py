@@ -335,7 +335,12 @@ def match_model(model: Any, data, args: argparse.Namespace):
         if _same_layout(tuple(got), shape):
             return np.asarray(X).reshape(len(X), *shape)
         hint = ""
-        if data.kind == "images":
+        if data.kind == "images" and tuple(got[-2:]) == tuple(shape[-2:]):
+            # The size is right: the channels differ (grey against colour).
+            hint = (f" (the model takes {'colour' if len(shape) == 3 else 'grey'} images: "
+                    f"leave --color out to read them as it does)" if getattr(args, "color", None)
+                    else "")  # fmt: skip
+        elif data.kind == "images":
             hint = (f" (--image-size is HEIGHTxWIDTH: leave it out to read the images at "
                     f"{shape[-2]}x{shape[-1]})" if getattr(args, "image_size", None)
                     else " (pass --image-size)")  # fmt: skip
