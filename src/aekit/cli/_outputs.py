@@ -32,30 +32,6 @@ def check_output_path(path: str | None, allowed: tuple[str, ...] = TABLE_OUTPUTS
                        f"use one of {', '.join(allowed)}", 2)  # fmt: skip
 
 
-def _is_model_file(path: Path) -> bool:
-    """Whether ``path`` is an aekit model file (a zip whose metadata says so); not its checksums.
-
-    Raises
-    ------
-    OSError
-        If the file cannot be opened (no permission to read it): that says
-        nothing about its content.
-    """
-    import json
-    import zipfile
-
-    from aekit.io.archive import FORMAT_NAME, MAX_JSON_BYTES, METADATA
-
-    with open(path, "rb") as f:
-        try:
-            with zipfile.ZipFile(f) as zf:
-                if zf.getinfo(METADATA).file_size > MAX_JSON_BYTES:
-                    return False
-                return json.loads(zf.read(METADATA)).get("format") == FORMAT_NAME
-        except (OSError, KeyError, ValueError, AttributeError, zipfile.BadZipFile):
-            return False
-
-
 def check_model_output(path: str, command: str) -> None:
     """Refuse a model file name that is a data file's, or an existing file that is no model.
 
@@ -64,7 +40,7 @@ def check_model_output(path: str, command: str) -> None:
     An empty file (``mktemp --suffix=.aekit``) holds nothing to lose and may
     be replaced.
     """
-    from aekit.io.archive import check_writable
+    from aekit.io.archive import check_writable, is_model_file
 
     check_writable(path)
     suffixes = [s.lower() for s in Path(path).suffixes]
@@ -77,7 +53,7 @@ def check_model_output(path: str, command: str) -> None:
     if not Path(path).is_file() or Path(path).stat().st_size == 0:
         return
     try:
-        is_model = _is_model_file(Path(path))
+        is_model = is_model_file(path)
     except OSError as e:
         raise CLIError(f"{path}: the file exists but cannot be read ({e.strerror or e}), so "
                        f"aekit cannot tell whether it is a model file `aekit {command}` may "

@@ -274,6 +274,28 @@ def read(path: str | os.PathLike) -> tuple[dict, dict, dict[str, torch.Tensor]]:
     return meta, config, tensors
 
 
+def is_model_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is an aekit model file: a zip whose metadata names the format.
+
+    A quick look for a writer about to replace the file; :func:`read` checks
+    the rest (members, checksums, version).
+
+    Raises
+    ------
+    OSError
+        If the file cannot be opened (no permission to read it): that says
+        nothing about its content.
+    """
+    with open(path, "rb") as f:
+        try:
+            with zipfile.ZipFile(f) as zf:
+                if zf.getinfo(METADATA).file_size > MAX_JSON_BYTES:
+                    return False
+                return json.loads(zf.read(METADATA)).get("format") == FORMAT_NAME
+        except (OSError, KeyError, ValueError, AttributeError, zipfile.BadZipFile):
+            return False
+
+
 def _json(raw: bytes, path: Path, name: str) -> dict:
     try:
         out = json.loads(raw.decode("utf-8"))
