@@ -30,8 +30,9 @@ How the threshold for F1 is chosen (two numbers per method, both printed):
   adaptive rule: a step is flagged when its score is more than 6 standard
   deviations above the mean of all earlier scores, starting from the held-out
   end of the training series, and an alarm lasts until the score falls to 2.5
-  standard deviations above it); the peers use 1.5 times their highest score on
-  the training steps (they have no held-out part). The peers are also shown
+  standard deviations above it; an alarm that repeats an earlier part of the
+  series is dropped, see ``recurrence_ratio``); the peers use 1.5 times their
+  highest score on the training steps (they have no held-out part). The peers are also shown
   with the same adaptive rule (``+adaptive`` rows, their training scores as the
   earlier scores), so that the model and the threshold rule can be told apart.
   This is the number a user would get.
@@ -216,8 +217,7 @@ def main(argv=None) -> int:
         for m in methods:
             t0 = time.perf_counter()
             if m == "aekit":
-                s, fs = det.decision_function(series), fit_s
-                pred = s > det.thresholds_for_scores(s)  # det.predict would score it again
+                (s, pred), fs = det.score_and_predict(series), fit_s
                 res[m] = evaluate(yt, s[start:], pred[start:])
                 rows.append(dict(key, method=m, fit_s=fs, **res[m]))
                 continue

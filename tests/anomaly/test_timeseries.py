@@ -269,7 +269,8 @@ def test_state_with_one_estimator_from_before_the_ensemble_loads():
     det = TimeSeriesDetector(window=20, epochs=2, n_estimators=1, random_state=0)
     det.fit(seasonal(400, 12)[:, 0])
     state, arrays = det._state_to_save()
-    dropped = ("estimators_", "windows_", "threshold_rule_", "n_sigmas_", "n_sigmas_off_")
+    dropped = ("estimators_", "windows_", "threshold_rule_", "n_sigmas_", "n_sigmas_off_",
+               "recurrence_ratio_")
     old = {k: v for k, v in state.items() if k not in dropped}
     old["estimator_"] = det.estimator_
     old_arrays = {k: v for k, v in arrays.items() if k != "error_scales_"}
@@ -280,9 +281,10 @@ def test_state_with_one_estimator_from_before_the_ensemble_loads():
     assert again.threshold_rule_ == "adaptive" and again.n_sigmas_ == 6.0  # from the parameters
     assert again.n_sigmas_off_ is None  # alarms end at the threshold, as when it was saved
     assert again.n_sigmas_off is None  # and a clone or refit keeps that rule
+    assert again.recurrence_ratio_ is None and again.recurrence_ratio is None  # every alarm
     assert again.windows_ == [20]
     x = seasonal(200, 13)[:, 0]
-    det.n_sigmas_off_ = None
+    det.n_sigmas_off_ = det.recurrence_ratio_ = None
     np.testing.assert_array_equal(again.predict(x), det.predict(x))
 
 

@@ -160,6 +160,25 @@ def test_model_section_of_a_series_detector_states_its_threshold_rule(rule):
                                           "alarm lasts until the score falls to 2.5 sigmas"}
     else:
         assert rows == {"threshold": f"{ts.threshold_:.4g}", "threshold rule": "max"}
+    repeated = re.search(r"<tr><th>repeated alarms</th><td[^>]*>([^<]*)</td>", model).group(1)
+    assert repeated == "dropped when an earlier window lies within 0.4 times the model&#x27;s error"
+
+
+def test_series_report_counts_the_alarms_dropped_as_repeats():
+    rng = np.random.default_rng(0)
+    t = np.arange(4000)
+    train = np.sin(2 * np.pi * t[:1500] / 50) + 0.05 * rng.standard_normal(1500)
+    test = np.sin(2 * np.pi * t / 50) + 0.05 * rng.standard_normal(4000)
+    for at in (2000, 2800, 3600):
+        test[at : at + 20] += 2.0 * np.hanning(20)
+    ts = aekit.TimeSeriesDetector(n_estimators=1, random_state=0).fit(train)
+    flags = ts.predict(test)
+    assert flags[2000:2020].all() and not flags[2800:].any()
+    html = Report().add_estimator(ts, test).to_html()
+    rows = dict(re.findall(r"<tr><th>([^<]*)</th><td[^>]*>([^<]*)</td>", html))
+    assert rows["alarms dropped as repeats of earlier ones"] == "2"
+    assert int(rows["flagged steps"].replace(",", "")) == flags.sum()
+    assert "that repeat an earlier part of the series are not flagged" in html
 
 
 def test_describe_an_image_detector_gives_its_shape_not_a_feature_count():

@@ -87,6 +87,7 @@ def series_state(det: TimeSeriesDetector) -> tuple[dict, dict[str, np.ndarray]]:
         threshold_rule_=str(det.threshold_rule_),
         n_sigmas_=float(det.n_sigmas_),
         n_sigmas_off_=det.n_sigmas_off_,
+        recurrence_ratio_=det.recurrence_ratio_,
         calibration_in_sample_=bool(det.calibration_in_sample_),
         n_samples_seen_=int(det.scaler_.n_samples_seen_),
     )
@@ -123,6 +124,11 @@ def restore_series(det: TimeSeriesDetector, state: dict, arrays: dict[str, np.nd
         det.n_sigmas_off = None
     off = state.get("n_sigmas_off_")
     det.n_sigmas_off_ = None if off is None else float(off)
+    # Files written before recurring alarms were dropped keep every alarm, as they did.
+    if "recurrence_ratio_" not in state:
+        det.recurrence_ratio = None
+    ratio = state.get("recurrence_ratio_")
+    det.recurrence_ratio_ = None if ratio is None else float(ratio)
     det.calibration_in_sample_ = bool(state["calibration_in_sample_"])
     scaler = StandardScaler()
     scaler.mean_ = np.asarray(arrays["scaler_mean_"], dtype=np.float64)
@@ -149,6 +155,8 @@ def restore_series(det: TimeSeriesDetector, state: dict, arrays: dict[str, np.nd
             ("a NaN threshold_", np.isnan(det.threshold_)),
             (f"n_sigmas_off_ {det.n_sigmas_off_} outside 0 to n_sigmas_ {det.n_sigmas_}",
              det.n_sigmas_off_ is not None and not 0 <= det.n_sigmas_off_ <= det.n_sigmas_),
+            (f"recurrence_ratio_ {det.recurrence_ratio_}",
+             det.recurrence_ratio_ is not None and not 0 <= det.recurrence_ratio_ < np.inf),
             (f"networks reading windows {[m.input_shape_ for m in det.estimators_]} for "
              f"windows {det.windows_} of {c} channels",
              [tuple(m.input_shape_) for m in det.estimators_]

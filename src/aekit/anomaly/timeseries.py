@@ -11,7 +11,8 @@ highest score falls where a short spike happened, though raised scores reach
 back up to the longest member window before it; the score is then averaged
 over half a window, at least 16 steps (``smoothing``), which turns a burst
 of errors into one alarm instead of many; an alarm then lasts until the score
-falls well back (``n_sigmas_off``).
+falls well back (``n_sigmas_off``). An alarm that only repeats what the series
+has already shown is dropped (``recurrence_ratio``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from aekit._atomic import atomic_fit
 from aekit._params import is_count, is_real
 from aekit._warnings import warn_user
 from aekit.anomaly.adaptive import N_SIGMAS, N_SIGMAS_OFF, expanding_thresholds
+from aekit.anomaly.recurrence import RECURRENCE_RATIO, check_ratio, drop_recurring
 from aekit.anomaly.scoring import error_scale, moving_average, overflow_as_inf, step_errors
 from aekit.anomaly.settings import series_estimator
 from aekit.anomaly.tabular import NUMBER_KINDS
@@ -82,6 +84,20 @@ class TimeSeriesDetector(BaseEstimator):
         alarm, not many short ones. 'auto' is 2.5 (``n_sigmas`` when that is
         lower); None ends an alarm as soon as the score drops below the
         ``n_sigmas`` threshold.
+    recurrence_ratio : float or None, default=0.4
+        :meth:`predict` drops an alarm that repeats an earlier part of the
+        same series: one where every window of the shortest member window
+        (``min(windows_)`` steps) covering it where the first member's error
+        is raised (see :mod:`aekit.anomaly.recurrence`) has an earlier window,
+        ending before the first of them starts, within ``recurrence_ratio``
+        times that member's reconstruction error of it (mean squared
+        difference per value, on the scaled series). A pattern the model never
+        saw is flagged the first time and not each time it comes back (a
+        server's load that resets every few days); the price is that a real
+        event that closely repeats an earlier one goes unflagged. The first
+        alarm of a series scored on its own has nothing earlier to repeat.
+        Scores and :meth:`thresholds` do not change. None keeps every alarm;
+        see :mod:`aekit.anomaly.recurrence`.
     contamination : float, default=0.01
         Share of normal steps expected above the threshold for
         ``threshold='contamination'`` (the level for 'conformal').
@@ -157,6 +173,9 @@ class TimeSeriesDetector(BaseEstimator):
     n_sigmas_off_ : float or None
         ``n_sigmas_off`` at fit time ('auto' resolved to its number), used by
         the 'adaptive' rule; None for files saved before it existed.
+    recurrence_ratio_ : float or None
+        ``recurrence_ratio`` at fit time, used by :meth:`predict`; None for
+        files saved before it existed.
     threshold_ : float
         Steps scoring above it are anomalous; with ``threshold='adaptive'``
         it is the first step's threshold (the held-out scores' mean plus
@@ -199,6 +218,7 @@ class TimeSeriesDetector(BaseEstimator):
         threshold="adaptive",
         n_sigmas: float = N_SIGMAS,
         n_sigmas_off="auto",
+        recurrence_ratio: float | None = RECURRENCE_RATIO,
         contamination: float = 0.01,
         hidden=None,
         latent_dim: int | None = None,
@@ -215,6 +235,7 @@ class TimeSeriesDetector(BaseEstimator):
         self.threshold = threshold
         self.n_sigmas = n_sigmas
         self.n_sigmas_off = n_sigmas_off
+        self.recurrence_ratio = recurrence_ratio
         self.contamination = contamination
         self.hidden = hidden
         self.latent_dim = latent_dim
@@ -240,6 +261,7 @@ class TimeSeriesDetector(BaseEstimator):
                 f"n_sigmas_off must be 'auto', None or a number from 0 to n_sigmas ({k}), "
                 f"got {off!r}"
             )
+        check_ratio(self.recurrence_ratio)
         w = self.window
         if w is not None and not is_count(w, 2):
             raise ValueError(f"window must be an integer >= 2 or None, got {w!r}")
@@ -387,6 +409,8 @@ class TimeSeriesDetector(BaseEstimator):
         if isinstance(off, str):  # 'auto'
             off = min(N_SIGMAS_OFF, self.n_sigmas_)
         self.n_sigmas_off_ = None if off is None else float(off)
+        ratio = self.recurrence_ratio
+        self.recurrence_ratio_ = None if ratio is None else float(ratio)
         if rule == "adaptive":
             cal = self.calibration_scores_
             self.threshold_ = float(cal.mean() + self.n_sigmas_ * cal.std())
@@ -471,6 +495,33 @@ class TimeSeriesDetector(BaseEstimator):
         x = self._series(series, reset=False)
         return self._combine(self._step_errors(self._scaled(x)))
 
+    def score_and_predict(self, series) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`decision_function` and :meth:`predict` from one pass over the series.
+
+        Parameters
+        ----------
+        series : array-like of shape (T,) or (T, n_channels)
+
+        Returns
+        -------
+        scores : ndarray of shape (T,)
+        flags : ndarray of shape (T,), int64
+        """
+        check_is_fitted(self, "estimators_")
+        xs = self._scaled(self._series(series, reset=False))
+        errs = self._member_errors(xs)
+        scores = self._combine(self._standardise(errs))
+        flags = (scores > self.thresholds_for_scores(scores)).astype(np.int64)
+        ratio = getattr(self, "recurrence_ratio_", None)
+        if ratio is not None and flags.any():
+            # The first member that could score the series (a short one skips long windows).
+            k = next(i for i, e in enumerate(errs) if e is not None)
+            typical = float(np.mean(np.square(self.error_scales_[k])))
+            flags = drop_recurring(
+                flags, xs, errs[k].mean(axis=1), min(self.windows_), ratio, typical
+            )
+        return scores, flags
+
     def score_samples(self, series) -> np.ndarray:
         """``-decision_function(series)``: higher means more normal, shape (T,)."""
         return -self.decision_function(series)
@@ -517,13 +568,14 @@ class TimeSeriesDetector(BaseEstimator):
         return np.full(len(scores), self.threshold_)
 
     def predict(self, series) -> np.ndarray:
-        """1 for an anomalous step (score above its threshold), 0 otherwise; shape (T,).
+        """1 for an anomalous step, 0 otherwise; shape (T,).
 
-        See :meth:`thresholds`: a fixed ``threshold_``, or the running one of
-        ``threshold='adaptive'``.
+        A step is anomalous when its score lies above its threshold (see
+        :meth:`thresholds`: a fixed ``threshold_``, or the running one of
+        ``threshold='adaptive'``) and its alarm does not repeat an earlier
+        part of the series (``recurrence_ratio``).
         """
-        scores = self.decision_function(series)
-        return (scores > self.thresholds_for_scores(scores)).astype(np.int64)
+        return self.score_and_predict(series)[1]
 
     def p_values(self, series) -> np.ndarray:
         """Conformal p-value of every step's score against the held-out steps, shape (T,).

@@ -213,8 +213,9 @@ def model_section(doc: Document, est: Any) -> None:
     # An adaptive threshold moves along the series: threshold_ is only the first step's.
     if "threshold" in d and getattr(est, "threshold_rule_", None) != "adaptive":
         head["threshold"] = d["threshold"]
-    if "threshold rule" in d:
-        head["threshold rule"] = d["threshold rule"]
+    for key in ("threshold rule", "repeated alarms"):
+        if key in d:
+            head[key] = d[key]
     if "window" in d:
         head["window"] = d["window"]
     inp = d["input"]

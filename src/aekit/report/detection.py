@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from aekit import plots
+from aekit.anomaly.metrics import runs
 from aekit.report.common import numeric_matrix, row_labels
 from aekit.report.html import Document, Section
 from aekit.report.reduction import as_images
@@ -194,12 +195,13 @@ def series_sections(
     values = np.asarray(series, dtype=float)
     values = values[:, None] if values.ndim == 1 else values  # (T, C)
     t = np.arange(len(values)) if t is None else np.asarray(t)
-    scores = np.asarray(det.decision_function(series), dtype=float)
-    # One threshold per step (constant unless the rule is adaptive), from the
-    # scores at hand: predict() would window and score the series again.
+    scores, flags = det.score_and_predict(series)
+    scores = np.asarray(scores, dtype=float)
+    # One threshold per step (constant unless the rule is adaptive), from the scores at hand.
     thr = det.thresholds_for_scores(scores)
-    flags = (scores > thr).astype(np.int64)
-    raise_at = thr[np.r_[True, flags[:-1] == 0]]  # steps that follow an unflagged one
+    above = scores > thr
+    raise_at = thr[np.r_[True, ~above[:-1]]]  # steps that follow one below its threshold
+    repeats = len(runs(above)) - len(runs(flags))
     s = doc.section("Series and anomaly scores")
     info: dict[str, Any] = {
         "steps": len(values),
@@ -208,6 +210,8 @@ def series_sections(
         # The range of the threshold that raises an alarm, not the lower one that ends it.
         "threshold": f"{det.threshold_rule_}, from {raise_at.min():.4g} to {raise_at.max():.4g}",
     }
+    if getattr(det, "recurrence_ratio_", None) is not None:
+        info["alarms dropped as repeats of earlier ones"] = repeats
     if yb is not None:
         info["known anomalous steps"] = int(yb.sum())
     s.key_values(info)
@@ -216,6 +220,9 @@ def series_sections(
     held = det.threshold_rule_ == "adaptive" and off is not None and off < det.n_sigmas_
     caption = "Top: the series; bottom: the score per step and the threshold" + (
         " (lower while an alarm lasts: it ends when the score falls that low)." if held else ".")
+    if repeats:
+        caption += (" Scores above the threshold that repeat an earlier part of the series "
+                    "are not flagged.")
     s.figure(plots.to_png(fig), alt="series with anomaly scores", caption=caption)
     # A threshold that moves along the series has no one place on a histogram.
     s.figure(plots.to_png(plots.score_histogram(scores, None, yb, unit="steps")),

@@ -159,6 +159,10 @@ def describe(est: Any) -> dict[str, Any]:
         out["threshold rule"] = rule
     elif hasattr(est, "threshold_rule_"):
         out["threshold rule"] = est.threshold_rule_
+    ratio = getattr(est, "recurrence_ratio_", None)
+    if ratio is not None:
+        out["repeated alarms"] = (
+            f"dropped when an earlier window lies within {ratio:g} times the model's error")
     for attr in ("window_", "window"):
         if getattr(est, attr, None) is not None and not isinstance(getattr(est, attr), str):
             out["window"] = _plain(getattr(est, attr))

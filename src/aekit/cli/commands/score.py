@@ -117,9 +117,10 @@ def run(args: argparse.Namespace) -> int:
     if args.p_values and not hasattr(model, "p_values"):
         raise ValueError("--p-values needs a detector from `aekit fit --anomaly`")
     threshold = args.threshold
-    # A series detector's own rule may move along the series ('adaptive').
+    # A series detector's own decisions: its threshold may move along the series
+    # ('adaptive'), and it drops alarms that repeat earlier ones.
     per_step = threshold is None and args.contamination is None and hasattr(
-        model, "thresholds_for_scores")
+        model, "score_and_predict")
     if threshold is None and args.contamination is None:
         threshold = getattr(model, "threshold_", None)
     stream = args.contamination is None and (
@@ -137,12 +138,12 @@ def run(args: argparse.Namespace) -> int:
         stack.callback(bar.close)
         for ids, X in _frames(args, model):
             frame = pd.DataFrame(ids)
-            frame["score"] = s = np.asarray(score(X), dtype=float)
+            s, flags = model.score_and_predict(X) if per_step else (score(X), None)
+            frame["score"] = s = np.asarray(s, dtype=float)
             if args.p_values:
                 frame["p_value"] = model.p_values(X)
             if threshold is not None:
-                cut = model.thresholds_for_scores(s) if per_step else threshold
-                frame["anomaly"] = (s > cut).astype(np.int64)
+                frame["anomaly"] = flags if per_step else (s > threshold).astype(np.int64)
                 flagged += int(frame["anomaly"].sum())
             if stream:
                 tsv = args.output is not None and args.output.lower().endswith(".tsv")

@@ -1,0 +1,142 @@
+"""Alarms that repeat an earlier part of the series are dropped; new ones are kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import aekit
+from aekit import TimeSeriesDetector
+from aekit.anomaly.metrics import runs
+from aekit.anomaly.recurrence import NORMAL_LEVEL, drop_recurring
+
+M = 10  # window of the unit tests
+
+
+def bumps(starts, T=400, shapes=None, channels=1):
+    """A flat series with bumps, the model's error on them, and flags over them."""
+    xs = np.zeros((T, channels))
+    err = np.zeros(T)
+    flags = np.zeros(T, dtype=np.int64)
+    for i, a in enumerate(starts):
+        shape = np.hanning(M) if shapes is None else shapes[i]
+        xs[a : a + M, 0] += shape
+        err[a : a + M] = 0.5  # far above the normal error of 1e-3
+        flags[a - 3 : a + M + 3] = 1
+    return xs, err, flags
+
+
+def test_an_exact_repeat_is_dropped_and_the_first_kept():
+    xs, err, flags = bumps([100, 250])
+    out = drop_recurring(flags, xs, err, M, 0.4, 1e-3)
+    assert runs(out) == runs(flags)[:1]
+    assert out.dtype == np.int64 and flags.sum() > out.sum()  # the input is not changed
+
+
+def test_a_different_shape_is_kept():
+    other = np.hanning(M)
+    other[M // 2 :] *= -1.0
+    xs, err, flags = bumps([100, 250], shapes=[np.hanning(M), other])
+    np.testing.assert_array_equal(drop_recurring(flags, xs, err, M, 0.4, 1e-3), flags)
+
+
+def test_the_ratio_sets_how_close_a_repeat_must_be():
+    xs, err, flags = bumps([100, 250], shapes=[np.hanning(M), 1.3 * np.hanning(M)])
+    # The repeat is off by 0.3 times the bump: 0.3**2 * mean(hanning**2) = 0.030 per value,
+    # against ratio x 0.5, the error of the window holding the bump.
+    assert drop_recurring(flags, xs, err, M, 0.4, 1e-3)[250:260].sum() == 0  # 0.030 <= 0.2
+    assert drop_recurring(flags, xs, err, M, 0.05, 1e-3)[250:260].all()  # 0.030 > 0.025
+    assert drop_recurring(flags, xs, err, M, 0.0, 1e-3)[250:260].all()  # only exact copies
+
+
+def test_every_channel_counts():
+    xs, err, flags = bumps([100, 250], channels=2)
+    xs[250 : 250 + M, 1] = 1.0  # the second channel did something new
+    np.testing.assert_array_equal(drop_recurring(flags, xs, err, M, 0.4, 1e-3), flags)
+
+
+def test_runs_without_a_past_or_without_raised_error_are_kept():
+    xs, err, flags = bumps([5, 250])  # the first window of the run at 5 starts the series
+    xs[250 : 250 + M, 0] = xs[5 : 5 + M, 0]
+    np.testing.assert_array_equal(drop_recurring(flags, xs, err, M, 0.4, 1e-3)[:30], flags[:30])
+    # The model's error at the repeat is normal: the alarm came from elsewhere, keep it.
+    xs, err, flags = bumps([100, 250])
+    err[250 : 250 + M] = NORMAL_LEVEL * 1e-3 / 2
+    np.testing.assert_array_equal(drop_recurring(flags, xs, err, M, 0.4, 1e-3), flags)
+
+
+def test_an_overflowing_error_is_kept_and_does_not_spoil_later_runs():
+    xs, err, flags = bumps([100, 200, 300])
+    err[200] = np.inf
+    out = drop_recurring(flags, xs, err, M, 0.4, 1e-3)
+    assert out[197:213].all()  # nothing earlier explains an infinite error
+    assert out[300:310].sum() == 0  # the run after it is still a repeat
+
+
+def test_series_shorter_than_two_windows_keeps_its_flags():
+    xs, err, flags = bumps([3], T=2 * M - 1)
+    np.testing.assert_array_equal(drop_recurring(flags, xs, err, M, 0.4, 1e-3), flags)
+
+
+# ---------------------------------------------------------------- the detector
+def sine(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.sin(2 * np.pi * np.arange(n) / 50) + 0.05 * rng.standard_normal(n)
+
+
+@pytest.fixture(scope="module")
+def repeated():
+    """A detector and a series with one burst shape three times, then a new dip."""
+    det = TimeSeriesDetector(random_state=0).fit(sine(2000, 0))
+    test = sine(6000, 1)
+    for at in (3000, 3800, 4600):
+        test[at : at + 20] += 2.0 * np.hanning(20)
+    test[5300:5310] -= 3.0
+    return det, test
+
+
+def test_a_burst_that_comes_back_is_flagged_once(repeated):
+    det, test = repeated
+    assert det.recurrence_ratio_ == 0.4
+    scores, flags = det.score_and_predict(test)
+    np.testing.assert_array_equal(scores, det.decision_function(test))
+    np.testing.assert_array_equal(flags, det.predict(test))
+    every = (scores > det.thresholds(test)).astype(np.int64)
+    starts = [a for a, _ in runs(every)]
+    assert len(starts) == 4 and 2900 < starts[0] < 3000 and 5250 < starts[3] < 5300
+    found = runs(flags)
+    assert [a for a, _ in found] == [starts[0], starts[3]]  # the first burst and the dip
+    assert flags[3000:3020].all() and flags[5300:5310].all()
+
+
+def test_none_keeps_every_alarm(repeated):
+    det, test = repeated
+    try:
+        det.recurrence_ratio_ = None  # as fitted with recurrence_ratio=None
+        scores, flags = det.score_and_predict(test)
+    finally:
+        det.recurrence_ratio_ = 0.4
+    np.testing.assert_array_equal(flags, scores > det.thresholds_for_scores(scores))
+    assert len(runs(flags)) == 4
+
+
+def test_the_ratio_is_kept_at_fit():
+    x = sine(600, 2)
+    det = TimeSeriesDetector(window=20, epochs=2, n_estimators=1, recurrence_ratio=None)
+    assert det.fit(x).recurrence_ratio_ is None
+    assert det.set_params(recurrence_ratio=0).recurrence_ratio_ is None  # until refitted
+    assert det.fit(x).recurrence_ratio_ == 0.0
+
+
+@pytest.mark.parametrize("bad", [-0.1, np.nan, np.inf, "0.4", True])
+def test_bad_recurrence_ratio(bad):
+    with pytest.raises(ValueError, match="recurrence_ratio must be None or a finite number >= 0"):
+        TimeSeriesDetector(recurrence_ratio=bad).fit(sine(400, 3))
+
+
+def test_saved_and_loaded(tmp_path, repeated):
+    det, test = repeated
+    det.save(tmp_path / "ts.aekit")
+    again = aekit.load(tmp_path / "ts.aekit")
+    assert again.recurrence_ratio_ == again.recurrence_ratio == 0.4
+    np.testing.assert_array_equal(again.predict(test), det.predict(test))
