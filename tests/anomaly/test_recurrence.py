@@ -47,6 +47,8 @@ def test_the_ratio_sets_how_close_a_repeat_must_be():
     assert drop_recurring(flags, xs, err, M, 0.4, 1e-3)[250:260].sum() == 0  # 0.030 <= 0.2
     assert drop_recurring(flags, xs, err, M, 0.05, 1e-3)[250:260].all()  # 0.030 > 0.025
     assert drop_recurring(flags, xs, err, M, 0.0, 1e-3)[250:260].all()  # only exact copies
+    xs, err, flags = bumps([100, 250], shapes=[np.hanning(M) / 3, np.hanning(M) / 3])
+    assert drop_recurring(flags, xs, err, M, 0.0, 1e-3)[250:260].sum() == 0  # exactly 0 apart
 
 
 def test_every_channel_counts():
@@ -71,6 +73,35 @@ def test_an_overflowing_error_is_kept_and_does_not_spoil_later_runs():
     out = drop_recurring(flags, xs, err, M, 0.4, 1e-3)
     assert out[197:213].all()  # nothing earlier explains an infinite error
     assert out[300:310].sum() == 0  # the run after it is still a repeat
+
+
+def test_a_huge_finite_error_does_not_spoil_later_windows():
+    xs, err, flags = bumps([100, 200, 300])
+    err[200:210] = 1.6e19  # a sentinel value reconstructed as it could be
+    out = drop_recurring(flags, xs, err, M, 0.4, 1e-3)
+    assert out[300:310].sum() == 0  # the window errors after it are still 0.5, not 0
+
+
+def test_an_alarm_raised_late_in_an_event_is_not_matched_with_its_start():
+    xs, err, flags = bumps([])
+    wave = np.sin(2 * np.pi * np.arange(200) / 7)  # something new over steps 100-300
+    xs[100:300, 0], err[100:300] = wave, 0.5
+    flags[150:225] = 1  # raised only once the event was under way
+    np.testing.assert_array_equal(drop_recurring(flags, xs, err, M, 0.4, 1e-3), flags)
+
+
+def test_blocks_give_the_same_answer(monkeypatch):
+    from aekit.anomaly import recurrence
+
+    rng = np.random.default_rng(0)
+    xs, err, flags = bumps([100, 200, 300], T=600, channels=2)
+    xs += 0.01 * rng.standard_normal(xs.shape)
+    xs[300 : 300 + M, 1] += np.linspace(0, 0.2, M)
+    whole = drop_recurring(flags, xs, err, M, 0.4, 1e-3)
+    monkeypatch.setattr(recurrence, "BLOCK", 7)
+    monkeypatch.setattr(recurrence, "QUERY_BLOCK", 2)
+    np.testing.assert_array_equal(drop_recurring(flags, xs, err, M, 0.4, 1e-3), whole)
+    assert whole[100:110].all() and not whole[200:210].any()
 
 
 def test_series_shorter_than_two_windows_keeps_its_flags():
@@ -132,6 +163,22 @@ def test_the_ratio_is_kept_at_fit():
 def test_bad_recurrence_ratio(bad):
     with pytest.raises(ValueError, match="recurrence_ratio must be None or a finite number >= 0"):
         TimeSeriesDetector(recurrence_ratio=bad).fit(sine(400, 3))
+
+
+def test_an_object_pickled_before_the_setting_keeps_every_alarm(tmp_path, repeated):
+    import pickle
+
+    det, test = repeated
+    old = pickle.loads(pickle.dumps(det))
+    del old.recurrence_ratio, old.recurrence_ratio_  # as pickled before they existed
+    again = pickle.loads(pickle.dumps(old))
+    assert again.recurrence_ratio is None and again.recurrence_ratio_ is None
+    assert again.get_params()["recurrence_ratio"] is None  # a clone keeps that rule
+    scores, flags = again.score_and_predict(test)
+    np.testing.assert_array_equal(flags, scores > again.thresholds_for_scores(scores))
+    assert len(runs(flags)) == 4
+    again.save(tmp_path / "old.aekit")
+    assert aekit.load(tmp_path / "old.aekit").recurrence_ratio_ is None
 
 
 def test_saved_and_loaded(tmp_path, repeated):

@@ -88,16 +88,16 @@ class TimeSeriesDetector(BaseEstimator):
         :meth:`predict` drops an alarm that repeats an earlier part of the
         same series: one where every window of the shortest member window
         (``min(windows_)`` steps) covering it where the first member's error
-        is raised (see :mod:`aekit.anomaly.recurrence`) has an earlier window,
-        ending before the first of them starts, within ``recurrence_ratio``
-        times that member's reconstruction error of it (mean squared
-        difference per value, on the scaled series). A pattern the model never
-        saw is flagged the first time and not each time it comes back (a
-        server's load that resets every few days); the price is that a real
-        event that closely repeats an earlier one goes unflagged. The first
-        alarm of a series scored on its own has nothing earlier to repeat.
-        Scores and :meth:`thresholds` do not change. None keeps every alarm;
-        see :mod:`aekit.anomaly.recurrence`.
+        is raised (see :mod:`aekit.anomaly.recurrence`) has an earlier
+        window, ending before that raised stretch starts, within
+        ``recurrence_ratio`` times that member's error over it (the mean of
+        its per-step errors; both as squared difference per value, on the
+        scaled series). A pattern the model never saw is flagged the first
+        time and not each time it comes back (a server's load that resets
+        every few days); the price is that a real event that closely repeats
+        an earlier one goes unflagged. The first alarm of a series scored on
+        its own has nothing earlier to repeat. Scores and :meth:`thresholds`
+        do not change. None keeps every alarm.
     contamination : float, default=0.01
         Share of normal steps expected above the threshold for
         ``threshold='contamination'`` (the level for 'conformal').
@@ -177,7 +177,8 @@ class TimeSeriesDetector(BaseEstimator):
         ``recurrence_ratio`` at fit time, used by :meth:`predict`; None for
         files saved before it existed.
     threshold_ : float
-        Steps scoring above it are anomalous; with ``threshold='adaptive'``
+        Steps scoring above it are anomalous (unless their alarm repeats an
+        earlier one, see ``recurrence_ratio``); with ``threshold='adaptive'``
         it is the first step's threshold (the held-out scores' mean plus
         ``n_sigmas`` standard deviations), and :meth:`thresholds` gives every
         step's.
@@ -527,12 +528,13 @@ class TimeSeriesDetector(BaseEstimator):
         return -self.decision_function(series)
 
     def thresholds(self, series) -> np.ndarray:
-        """The threshold :meth:`predict` applies at every step.
+        """The threshold each step's score is held against by :meth:`predict`.
 
         ``threshold_`` at every step, except with ``threshold='adaptive'``:
         there step ``t``'s threshold is the mean plus ``n_sigmas`` standard
         deviations of the held-out scores and the scores of steps ``0..t-1``,
-        or plus ``n_sigmas_off`` while an alarm lasts (step ``t - 1`` flagged;
+        or plus ``n_sigmas_off`` while an alarm lasts (step ``t - 1`` above its
+        threshold, even if :meth:`predict` dropped that alarm as a repeat;
         see :func:`aekit.anomaly.adaptive.expanding_thresholds`). Each call
         starts from the held-out scores, so a series scored in pieces gets
         other thresholds than the same series scored whole.
@@ -629,6 +631,16 @@ class TimeSeriesDetector(BaseEstimator):
         from aekit.anomaly.saved import restore_series
 
         restore_series(self, state, arrays)
+
+    def __setstate__(self, state: dict) -> None:
+        # Objects pickled before a setting existed behave as they did, as model files
+        # from then do (see aekit.anomaly.saved): alarms end at the threshold and none
+        # is dropped as a repeat; get_params and clone then see those settings too.
+        for name in ("n_sigmas_off", "recurrence_ratio"):
+            state.setdefault(name, None)
+            if "estimators_" in state:
+                state.setdefault(f"{name}_", None)
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
