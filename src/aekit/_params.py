@@ -22,6 +22,11 @@ def is_real(value: Any) -> bool:
     )
 
 
+#: Seeds run from 0 to SEED_LIMIT - 1, the range numpy's RandomState (and so
+#: scikit-learn's check_random_state) accepts.
+SEED_LIMIT = 2**32
+
+
 def is_count(value: Any, low: int = 1) -> bool:
     """Whether ``value`` is an integer >= ``low`` (a bool or a whole float is not)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low

@@ -149,7 +149,7 @@ def run_demo(
     from sklearn.model_selection import train_test_split
 
     from aekit import AnomalyDetector, AutoEncoder
-    from aekit._params import is_count
+    from aekit._params import SEED_LIMIT, is_count
     from aekit.report import Report
     from aekit.training.device import resolve_device
 
@@ -164,7 +164,7 @@ def run_demo(
         raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
     # The split would refuse a bad seed in scikit-learn's words, and the models a bad
     # device only after the folder is made: both are checked here, by name.
-    if not is_count(random_state, low=0) or random_state >= 2**32:
+    if not is_count(random_state, low=0) or random_state >= SEED_LIMIT:
         raise ValueError(
             f"random_state must be an integer from 0 to 2**32 - 1, got {random_state!r}"
         )

@@ -158,6 +158,8 @@ def drop_recurring(
     # huge step error swallow every later window's. inf or NaN in a window stays there.
     win_err = sliding_windows(np.asarray(errors, dtype=np.float64)[:, None], m)[:, 0].mean(axis=1)
     high = ~(win_err <= NORMAL_LEVEL * normal_error)  # NaN counts as high
+    # The last window at or before each one whose error is not raised (-1: none).
+    last_low = np.maximum.accumulate(np.where(high, -1, np.arange(len(high))))
     for a, b in runs(out):
         first, stop = max(0, a - m + 1), min(b, T - m + 1)
         err = win_err[first:stop]
@@ -168,9 +170,7 @@ def drop_recurring(
             continue  # this model saw nothing here: the alarm came from the others
         # The past ends before the stretch of raised error the alarm belongs to, so
         # an alarm raised late in an event is not matched against the event's start.
-        onset = first
-        while onset > 0 and high[onset - 1]:
-            onset -= 1
+        onset = last_low[first - 1] + 1 if first > 0 else 0
         n_past = onset - m + 1  # earlier windows end before that stretch starts
         if n_past <= 0:
             continue

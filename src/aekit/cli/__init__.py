@@ -62,12 +62,14 @@ def _device(value: str) -> str:
 
 def _seed(value: str) -> int:
     # The range numpy and scikit-learn seed with; checked here, so the message says --seed.
+    from aekit._params import SEED_LIMIT
+
     try:
         seed = int(value)
     except ValueError:
         seed = -1
-    if not 0 <= seed < 2**32:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 4294967295, "
+    if not 0 <= seed < SEED_LIMIT:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {SEED_LIMIT - 1}, "
                                          f"got {value!r}")  # fmt: skip
     return seed
 

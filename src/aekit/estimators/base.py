@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from aekit._atomic import atomic_fit
-from aekit._params import check_flag
+from aekit._params import SEED_LIMIT, check_flag
 from aekit.estimators._data import (
     Scaling,
     check_float32_range,
@@ -58,7 +58,7 @@ class BaseAutoEncoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         # negative seed modulo 2**64 (-1 trains as 2**64 - 1) and refuse one from
         # 2**64 with a message that names no parameter.
         if isinstance(rs, numbers.Integral):
-            if 0 <= rs < 2**32:
+            if 0 <= rs < SEED_LIMIT:
                 return int(rs)
         else:
             try:

@@ -11,6 +11,7 @@ from aekit.anomaly.metrics import runs
 from aekit.report.common import numeric_matrix, row_labels
 from aekit.report.html import Document, Section
 from aekit.report.reduction import as_images
+from aekit.report.summary import alarms_held
 
 #: Rows listed or drawn as the most anomalous.
 TOP = 10
@@ -216,8 +217,7 @@ def series_sections(
         info["known anomalous steps"] = int(yb.sum())
     s.key_values(info)
     fig = plots.series_scores(t, values, scores, flags, thr, yb)
-    off = getattr(det, "n_sigmas_off_", None)
-    held = det.threshold_rule_ == "adaptive" and off is not None and off < det.n_sigmas_
+    held = alarms_held(det)
     caption = "Top: the series; bottom: the score per step and the threshold" + (
         " (lower while an alarm lasts: it ends when the score falls that low)." if held else ".")
     if repeats:

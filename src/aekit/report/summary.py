@@ -126,6 +126,17 @@ def input_schema(est: Any) -> dict[str, Any]:
     return out
 
 
+def alarms_held(est: Any) -> bool:
+    """Whether a series detector's alarms last until its score falls below the raising threshold.
+
+    True for the 'adaptive' rule with ``n_sigmas_off_`` below ``n_sigmas_``
+    (hysteresis); the threshold then dips while an alarm lasts.
+    """
+    off = getattr(est, "n_sigmas_off_", None)
+    adaptive = getattr(est, "threshold_rule_", None) == "adaptive"
+    return adaptive and off is not None and off < est.n_sigmas_
+
+
 def describe(est: Any) -> dict[str, Any]:
     """What a fitted estimator is, how it was trained, and what input it takes.
 
@@ -153,9 +164,8 @@ def describe(est: Any) -> dict[str, Any]:
     if getattr(est, "threshold_rule_", None) == "adaptive":
         # threshold_ is then only the first step's: later ones follow the scores.
         rule = f"adaptive, {est.n_sigmas_:g} sigmas above all earlier scores"
-        off = getattr(est, "n_sigmas_off_", None)
-        if off is not None and off < est.n_sigmas_:
-            rule += f"; an alarm lasts until the score falls to {off:g} sigmas"
+        if alarms_held(est):
+            rule += f"; an alarm lasts until the score falls to {est.n_sigmas_off_:g} sigmas"
         out["threshold rule"] = rule
     elif hasattr(est, "threshold_rule_"):
         out["threshold rule"] = est.threshold_rule_
