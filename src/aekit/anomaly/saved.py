@@ -88,6 +88,7 @@ def series_state(det: TimeSeriesDetector) -> tuple[dict, dict[str, np.ndarray]]:
         n_sigmas_=float(det.n_sigmas_),
         n_sigmas_off_=det.n_sigmas_off_,
         recurrence_ratio_=det.recurrence_ratio_,
+        alarm_gap_=int(det.alarm_gap_),
         calibration_in_sample_=bool(det.calibration_in_sample_),
         n_samples_seen_=int(det.scaler_.n_samples_seen_),
     )
@@ -129,6 +130,10 @@ def restore_series(det: TimeSeriesDetector, state: dict, arrays: dict[str, np.nd
         det.recurrence_ratio = None
     ratio = state.get("recurrence_ratio_")
     det.recurrence_ratio_ = None if ratio is None else float(ratio)
+    # Files written before close alarms were merged keep them apart, as they did.
+    if "alarm_gap_" not in state:
+        det.alarm_gap = 0
+    det.alarm_gap_ = int(state.get("alarm_gap_", 0))
     det.calibration_in_sample_ = bool(state["calibration_in_sample_"])
     scaler = StandardScaler()
     scaler.mean_ = np.asarray(arrays["scaler_mean_"], dtype=np.float64)
@@ -157,6 +162,7 @@ def restore_series(det: TimeSeriesDetector, state: dict, arrays: dict[str, np.nd
              det.n_sigmas_off_ is not None and not 0 <= det.n_sigmas_off_ <= det.n_sigmas_),
             (f"recurrence_ratio_ {det.recurrence_ratio_}",
              det.recurrence_ratio_ is not None and not 0 <= det.recurrence_ratio_ < np.inf),
+            (f"alarm_gap_ {det.alarm_gap_}", det.alarm_gap_ < 0),
             (f"networks reading windows {[m.input_shape_ for m in det.estimators_]} for "
              f"windows {det.windows_} of {c} channels",
              [tuple(m.input_shape_) for m in det.estimators_]

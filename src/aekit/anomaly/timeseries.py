@@ -11,8 +11,9 @@ highest score falls where a short spike happened, though raised scores reach
 back up to the longest member window before it; the score is then averaged
 over half a window, at least 16 steps (``smoothing``), which turns a burst
 of errors into one alarm instead of many; an alarm then lasts until the score
-falls well back (``n_sigmas_off``). An alarm that only repeats what the series
-has already shown is dropped (``recurrence_ratio``).
+falls well back (``n_sigmas_off``); alarms a few windows apart are merged
+into one (``alarm_gap``). An alarm that only repeats what the series has
+already shown is dropped (``recurrence_ratio``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from aekit._atomic import atomic_fit
 from aekit._params import is_count, is_real
 from aekit._warnings import warn_user
 from aekit.anomaly.adaptive import N_SIGMAS, N_SIGMAS_OFF, expanding_thresholds
+from aekit.anomaly.alarms import auto_gap, check_gap, merge_close_alarms
 from aekit.anomaly.recurrence import RECURRENCE_RATIO, check_ratio, drop_recurring
 from aekit.anomaly.scoring import error_scale, moving_average, overflow_as_inf, step_errors
 from aekit.anomaly.settings import series_estimator
@@ -98,6 +100,18 @@ class TimeSeriesDetector(BaseEstimator):
         an earlier one goes unflagged. The first alarm of a series scored on
         its own has nothing earlier to repeat. Scores and :meth:`thresholds`
         do not change. None keeps every alarm.
+    alarm_gap : int or 'auto', default='auto'
+        Two alarms separated by fewer than this many unflagged steps are one
+        alarm: :meth:`predict` flags the steps between them too (before
+        ``recurrence_ratio`` judges the merged alarm as a whole). A step's
+        score reads the values of every window covering it, so the scores of
+        steps about twice the longest member window apart (plus the
+        smoothing) still share values: a score that dips inside an event and
+        rises again raises the same alarm twice, and the second would count
+        as false once it ends after the event (see
+        :mod:`aekit.anomaly.alarms`). 'auto' is ``2 * max(windows_) +
+        smoothing_``; 0 keeps alarms apart. Scores and :meth:`thresholds` do
+        not change.
     contamination : float, default=0.01
         Share of normal steps expected above the threshold for
         ``threshold='contamination'`` (the level for 'conformal').
@@ -176,9 +190,13 @@ class TimeSeriesDetector(BaseEstimator):
     recurrence_ratio_ : float or None
         ``recurrence_ratio`` at fit time, used by :meth:`predict`; None for
         files saved before it existed.
+    alarm_gap_ : int
+        ``alarm_gap`` at fit time in steps ('auto' resolved), used by
+        :meth:`predict`; 0 for files saved before it existed.
     threshold_ : float
-        Steps scoring above it are anomalous (unless their alarm repeats an
-        earlier one, see ``recurrence_ratio``); with ``threshold='adaptive'``
+        Steps scoring above it are anomalous (and the short gaps between their
+        alarms, see ``alarm_gap``, unless an alarm repeats an earlier one, see
+        ``recurrence_ratio``); with ``threshold='adaptive'``
         it is the first step's threshold (the held-out scores' mean plus
         ``n_sigmas`` standard deviations), and :meth:`thresholds` gives every
         step's.
@@ -220,6 +238,7 @@ class TimeSeriesDetector(BaseEstimator):
         n_sigmas: float = N_SIGMAS,
         n_sigmas_off="auto",
         recurrence_ratio: float | None = RECURRENCE_RATIO,
+        alarm_gap="auto",
         contamination: float = 0.01,
         hidden=None,
         latent_dim: int | None = None,
@@ -237,6 +256,7 @@ class TimeSeriesDetector(BaseEstimator):
         self.n_sigmas = n_sigmas
         self.n_sigmas_off = n_sigmas_off
         self.recurrence_ratio = recurrence_ratio
+        self.alarm_gap = alarm_gap
         self.contamination = contamination
         self.hidden = hidden
         self.latent_dim = latent_dim
@@ -263,6 +283,7 @@ class TimeSeriesDetector(BaseEstimator):
                 f"got {off!r}"
             )
         check_ratio(self.recurrence_ratio)
+        check_gap(self.alarm_gap)
         w = self.window
         if w is not None and not is_count(w, 2):
             raise ValueError(f"window must be an integer >= 2 or None, got {w!r}")
@@ -412,6 +433,8 @@ class TimeSeriesDetector(BaseEstimator):
         self.n_sigmas_off_ = None if off is None else float(off)
         ratio = self.recurrence_ratio
         self.recurrence_ratio_ = None if ratio is None else float(ratio)
+        gap = self.alarm_gap
+        self.alarm_gap_ = auto_gap(self.windows_, self.smoothing_) if gap == "auto" else int(gap)
         if rule == "adaptive":
             cal = self.calibration_scores_
             self.threshold_ = float(cal.mean() + self.n_sigmas_ * cal.std())
@@ -513,6 +536,9 @@ class TimeSeriesDetector(BaseEstimator):
         errs = self._member_errors(xs)
         scores = self._combine(self._standardise(errs))
         flags = (scores > self.thresholds_for_scores(scores)).astype(np.int64)
+        gap = getattr(self, "alarm_gap_", None)
+        if gap:
+            flags = merge_close_alarms(flags, gap)
         ratio = getattr(self, "recurrence_ratio_", None)
         if ratio is not None and flags.any():
             # The first member that could score the series (a short one skips long windows).
@@ -574,8 +600,9 @@ class TimeSeriesDetector(BaseEstimator):
 
         A step is anomalous when its score lies above its threshold (see
         :meth:`thresholds`: a fixed ``threshold_``, or the running one of
-        ``threshold='adaptive'``) and its alarm does not repeat an earlier
-        part of the series (``recurrence_ratio``).
+        ``threshold='adaptive'``) or it lies in a short gap between two such
+        alarms (``alarm_gap``), and its alarm does not repeat an earlier part
+        of the series (``recurrence_ratio``).
         """
         return self.score_and_predict(series)[1]
 
@@ -634,12 +661,14 @@ class TimeSeriesDetector(BaseEstimator):
 
     def __setstate__(self, state: dict) -> None:
         # Objects pickled before a setting existed behave as they did, as model files
-        # from then do (see aekit.anomaly.saved): alarms end at the threshold and none
-        # is dropped as a repeat; get_params and clone then see those settings too.
-        for name in ("n_sigmas_off", "recurrence_ratio"):
-            state.setdefault(name, None)
+        # from then do (see aekit.anomaly.saved): alarms end at the threshold, none is
+        # merged with the next or dropped as a repeat; get_params and clone then see
+        # those settings too.
+        for name, before in (("n_sigmas_off", None), ("recurrence_ratio", None),
+                             ("alarm_gap", 0)):
+            state.setdefault(name, before)
             if "estimators_" in state:
-                state.setdefault(f"{name}_", None)
+                state.setdefault(f"{name}_", before)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):

@@ -213,7 +213,7 @@ def model_section(doc: Document, est: Any) -> None:
     # An adaptive threshold moves along the series: threshold_ is only the first step's.
     if "threshold" in d and getattr(est, "threshold_rule_", None) != "adaptive":
         head["threshold"] = d["threshold"]
-    for key in ("threshold rule", "repeated alarms"):
+    for key in ("threshold rule", "close alarms", "repeated alarms"):
         if key in d:
             head[key] = d[key]
     if "window" in d:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from aekit import plots
+from aekit.anomaly.alarms import merge_close_alarms
 from aekit.anomaly.metrics import runs
 from aekit.report.common import numeric_matrix, row_labels
 from aekit.report.html import Document, Section
@@ -202,7 +203,9 @@ def series_sections(
     thr = det.thresholds_for_scores(scores)
     above = scores > thr
     raise_at = thr[np.r_[True, ~above[:-1]]]  # steps that follow one below its threshold
-    repeats = len(runs(above)) - len(runs(flags))
+    gap = getattr(det, "alarm_gap_", 0)
+    merged = merge_close_alarms(above, gap) if gap else above
+    repeats = len(runs(merged)) - len(runs(flags))
     s = doc.section("Series and anomaly scores")
     info: dict[str, Any] = {
         "steps": len(values),
@@ -211,6 +214,9 @@ def series_sections(
         # The range of the threshold that raises an alarm, not the lower one that ends it.
         "threshold": f"{det.threshold_rule_}, from {raise_at.min():.4g} to {raise_at.max():.4g}",
     }
+    if gap:
+        info[f"alarms merged with one fewer than {gap} steps before"] = (
+            len(runs(above)) - len(runs(merged)))
     if getattr(det, "recurrence_ratio_", None) is not None:
         info["alarms dropped as repeats of earlier ones"] = repeats
     if yb is not None:
