@@ -35,8 +35,11 @@ How the threshold for F1 is chosen (two numbers per method, both printed):
   part of the series is dropped, see ``recurrence_ratio``);
   the peers use 1.5 times their highest score on the training steps (they have
   no held-out part). So that the model and the threshold rule can be told
-  apart, the peers are also shown with the same adaptive rule (``+adaptive``
-  rows, their training scores as the earlier scores), and aekit with every
+  apart, the peers are also shown with the same adaptive rule and the same
+  merging of close alarms (``+adaptive`` rows, their training scores as the
+  earlier scores; the recurrence rule needs a model's per-step error and is
+  left out), with their own rule and close alarms merged (``+merged``), and
+  aekit with every
   alarm kept (``aekit+repeats``, as ``recurrence_ratio=None``; close alarms
   still merged).
 - ``best``: the threshold that maximises the F1 on each series, found with the
@@ -235,8 +238,11 @@ def main(argv=None) -> int:
             else:
                 s_tr, s = pyod_steps(train, series, w, seed, args.device)
                 fs = time.perf_counter() - t0
-            adaptive = s > expanding_thresholds(s_tr, s, N_SIGMAS, N_SIGMAS_OFF)
-            for label, pred in ((m, s > MARGIN * s_tr.max()), (f"{m}+adaptive", adaptive)):
+            adaptive = merge_close_alarms(
+                s > expanding_thresholds(s_tr, s, N_SIGMAS, N_SIGMAS_OFF), det.alarm_gap_)
+            own = s > MARGIN * s_tr.max()
+            merged = merge_close_alarms(own, det.alarm_gap_)
+            for label, pred in ((m, own), (f"{m}+merged", merged), (f"{m}+adaptive", adaptive)):
                 res[label] = evaluate(yt, s[start:], pred[start:])
                 rows.append(dict(key, method=label, fit_s=fs, **res[label]))
         line = "  ".join(
