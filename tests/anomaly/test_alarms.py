@@ -90,6 +90,28 @@ def test_events_farther_apart_stay_two_alarms(detector):
     assert runs(flags) == raw
 
 
+def test_repeats_a_gap_apart_are_dropped_before_alarms_are_merged(detector):
+    # Merged first, the four bursts would be one alarm, new at its start, and all kept.
+    test = sine(5000, 1)
+    for at in (3000, 3150, 3300, 3450):  # one burst shape, 150 steps apart
+        test[at : at + 20] += 2.0 * np.hanning(20)
+    scores, flags = detector.score_and_predict(test)
+    raw = runs(scores > detector.thresholds_for_scores(scores))
+    assert len(raw) == 4 and all(b[0] - a[1] < 225 for a, b in zip(raw, raw[1:]))
+    assert runs(flags) == [raw[0]]
+
+
+def test_a_new_event_after_a_repeat_is_kept(detector):
+    test = sine(5000, 1)
+    for at in (2000, 3000):  # a burst, then its repeat
+        test[at : at + 20] += 2.0 * np.hanning(20)
+    test[3150:3160] -= 3.0  # something new, 150 steps after the repeat
+    scores, flags = detector.score_and_predict(test)
+    raw = runs(scores > detector.thresholds_for_scores(scores))
+    assert len(raw) == 3
+    assert runs(flags) == [raw[0], raw[2]]  # the repeat dropped, the dip kept
+
+
 def test_zero_keeps_alarms_apart():
     det = TimeSeriesDetector(alarm_gap=0, random_state=0).fit(sine(2000, 0))
     assert det.alarm_gap_ == 0
@@ -104,6 +126,16 @@ def test_the_gap_is_kept_at_fit():
     assert det.alarm_gap_ == 7
     assert det.set_params(alarm_gap="auto").alarm_gap_ == 7  # until refitted
     assert det.fit(x).alarm_gap_ == 2 * 20 + 16  # one member: window 20, smoothing 16
+
+
+def test_a_numpy_integer_is_a_gap():
+    det = TimeSeriesDetector(window=20, epochs=1, n_estimators=1, alarm_gap=np.int64(7))
+    assert det.fit(sine(600, 2)).alarm_gap_ == 7
+
+
+def test_flags_must_be_one_per_step():
+    with pytest.raises(ValueError, match=r"flags must be one per step, of shape \(T,\)"):
+        merge_close_alarms(np.zeros((5, 2)), 3)
 
 
 @pytest.mark.parametrize("bad", [-1, 2.5, np.nan, "7", None, True])

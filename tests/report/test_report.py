@@ -178,26 +178,30 @@ def test_series_report_counts_the_alarms_dropped_as_repeats():
     html = Report().add_estimator(ts, test).to_html()
     rows = dict(re.findall(r"<tr><th>([^<]*)</th><td[^>]*>([^<]*)</td>", html))
     assert rows["alarms dropped as repeats of earlier ones"] == "2"
-    assert rows[f"alarms merged with one fewer than {ts.alarm_gap_} steps before"] == "0"
+    assert rows["alarms merged into the one before"] == "0"
     assert int(rows["flagged steps"].replace(",", "")) == flags.sum()
     assert "that repeat an earlier part of the series are not flagged" in html
 
 
-def test_series_report_counts_the_alarms_merged_and_not_as_repeats():
+def test_series_report_counts_alarms_merged_and_alarms_dropped():
     rng = np.random.default_rng(0)
     t = np.arange(4000)
     train = np.sin(2 * np.pi * t[:1500] / 50) + 0.05 * rng.standard_normal(1500)
     test = np.sin(2 * np.pi * t / 50) + 0.05 * rng.standard_normal(4000)
     test[2000:2020] += 2.0 * np.hanning(20)
     test[2150:2160] -= 3.0  # another shape, 150 steps later: the same incident
+    test[3400:3420] += 2.0 * np.hanning(20)  # the burst again, far later: a repeat
     ts = aekit.TimeSeriesDetector(n_estimators=1, random_state=0).fit(train)
     scores, flags = ts.score_and_predict(test)
-    assert len(runs(scores > ts.thresholds_for_scores(scores))) == 2 and len(runs(flags)) == 1
+    raised = runs(scores > ts.thresholds_for_scores(scores))
+    assert len(raised) == 3 and runs(flags) == [(raised[0][0], raised[1][1])]
     html = Report().add_estimator(ts, test).to_html()
     rows = dict(re.findall(r"<tr><th>([^<]*)</th><td[^>]*>([^<]*)</td>", html))
-    assert rows[f"alarms merged with one fewer than {ts.alarm_gap_} steps before"] == "1"
-    assert rows["alarms dropped as repeats of earlier ones"] == "0"
-    assert rows["close alarms"] == f"merged when fewer than {ts.alarm_gap_} steps apart"
+    assert rows["alarms merged into the one before"] == "1"
+    assert rows["alarms dropped as repeats of earlier ones"] == "1"
+    assert rows["close alarms"] == (
+        f"merged when fewer than {ts.alarm_gap_} unflagged steps lie between them")
+    assert f"Alarms fewer than {ts.alarm_gap_} steps apart are one" in html
 
 
 def test_describe_an_image_detector_gives_its_shape_not_a_feature_count():

@@ -14,7 +14,9 @@ reason: one incident, one alarm.
 
 The price: a flagged span is longer, by the gap it closes, so the share of
 flagged steps rises a little; and two events closer than the gap are one
-alarm. Figures in ``benchmarks/README.md``.
+alarm. Repeated alarms are dropped first (:mod:`aekit.anomaly.recurrence`),
+so that a chain of repeats a gap apart is not judged as one new alarm.
+Figures in ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -64,7 +66,10 @@ def merge_close_alarms(flags: np.ndarray, gap: int) -> np.ndarray:
     ndarray of shape (T,), int64
         A new array; steps before the first alarm and after the last are unchanged.
     """
-    f = np.asarray(flags).astype(bool).ravel()
+    f = np.asarray(flags)
+    if f.ndim != 1:
+        raise ValueError(f"flags must be one per step, of shape (T,), got shape {f.shape}")
+    f = f.astype(bool)
     edges = np.diff(f.astype(np.int8), prepend=0, append=0)
     starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     out = f.copy()

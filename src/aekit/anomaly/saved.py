@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 
+from aekit._params import is_count
 from aekit.anomaly.tabular import TableEncoder
 from aekit.anomaly.thresholds import SERIES_THRESHOLD_RULES
 from aekit.io.state import StateError, fitted_members
@@ -133,7 +134,7 @@ def restore_series(det: TimeSeriesDetector, state: dict, arrays: dict[str, np.nd
     # Files written before close alarms were merged keep them apart, as they did.
     if "alarm_gap_" not in state:
         det.alarm_gap = 0
-    det.alarm_gap_ = int(state.get("alarm_gap_", 0))
+    det.alarm_gap_ = state.get("alarm_gap_", 0)
     det.calibration_in_sample_ = bool(state["calibration_in_sample_"])
     scaler = StandardScaler()
     scaler.mean_ = np.asarray(arrays["scaler_mean_"], dtype=np.float64)
@@ -162,7 +163,7 @@ def restore_series(det: TimeSeriesDetector, state: dict, arrays: dict[str, np.nd
              det.n_sigmas_off_ is not None and not 0 <= det.n_sigmas_off_ <= det.n_sigmas_),
             (f"recurrence_ratio_ {det.recurrence_ratio_}",
              det.recurrence_ratio_ is not None and not 0 <= det.recurrence_ratio_ < np.inf),
-            (f"alarm_gap_ {det.alarm_gap_}", det.alarm_gap_ < 0),
+            (f"alarm_gap_ {det.alarm_gap_!r} (an integer >= 0)", not is_count(det.alarm_gap_, 0)),
             (f"networks reading windows {[m.input_shape_ for m in det.estimators_]} for "
              f"windows {det.windows_} of {c} channels",
              [tuple(m.input_shape_) for m in det.estimators_]

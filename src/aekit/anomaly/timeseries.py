@@ -76,7 +76,10 @@ class TimeSeriesDetector(BaseEstimator):
         ``threshold_`` from the held-out steps' scores: 'max', 1.5 times the
         highest of them; 'contamination', their ``1 - contamination``
         quantile; 'conformal', flag ``p_value <= contamination``. A number
-        fixes it on the :meth:`decision_function` scale.
+        fixes it on the :meth:`decision_function` scale. Whatever the rule,
+        :meth:`predict` then drops repeated alarms and merges close ones
+        (``recurrence_ratio``, ``alarm_gap``); ``recurrence_ratio=None,
+        alarm_gap=0`` leaves the rule's flags as they are.
     n_sigmas : float, default=6.0
         Standard deviations above the running mean for ``threshold='adaptive'``.
     n_sigmas_off : float, 'auto' or None, default='auto'
@@ -102,8 +105,9 @@ class TimeSeriesDetector(BaseEstimator):
         do not change. None keeps every alarm.
     alarm_gap : int or 'auto', default='auto'
         Two alarms separated by fewer than this many unflagged steps are one
-        alarm: :meth:`predict` flags the steps between them too (before
-        ``recurrence_ratio`` judges the merged alarm as a whole). A step's
+        alarm: :meth:`predict` flags the steps between them too (after
+        ``recurrence_ratio`` has dropped repeats, so each is judged alone;
+        with every threshold rule). A step's
         score reads the values of every window covering it, so the scores of
         steps about twice the longest member window apart (plus the
         smoothing) still share values: a score that dips inside an event and
@@ -194,9 +198,9 @@ class TimeSeriesDetector(BaseEstimator):
         ``alarm_gap`` at fit time in steps ('auto' resolved), used by
         :meth:`predict`; 0 for files saved before it existed.
     threshold_ : float
-        Steps scoring above it are anomalous (and the short gaps between their
-        alarms, see ``alarm_gap``, unless an alarm repeats an earlier one, see
-        ``recurrence_ratio``); with ``threshold='adaptive'``
+        Steps scoring above it are anomalous, unless their alarm repeats an
+        earlier one (``recurrence_ratio``); so are the steps of a short gap
+        between two alarms (``alarm_gap``). With ``threshold='adaptive'``
         it is the first step's threshold (the held-out scores' mean plus
         ``n_sigmas`` standard deviations), and :meth:`thresholds` gives every
         step's.
@@ -434,7 +438,8 @@ class TimeSeriesDetector(BaseEstimator):
         ratio = self.recurrence_ratio
         self.recurrence_ratio_ = None if ratio is None else float(ratio)
         gap = self.alarm_gap
-        self.alarm_gap_ = auto_gap(self.windows_, self.smoothing_) if gap == "auto" else int(gap)
+        auto = isinstance(gap, str)  # 'auto', as _check_params made sure
+        self.alarm_gap_ = auto_gap(self.windows_, self.smoothing_) if auto else int(gap)
         if rule == "adaptive":
             cal = self.calibration_scores_
             self.threshold_ = float(cal.mean() + self.n_sigmas_ * cal.std())
@@ -536,9 +541,6 @@ class TimeSeriesDetector(BaseEstimator):
         errs = self._member_errors(xs)
         scores = self._combine(self._standardise(errs))
         flags = (scores > self.thresholds_for_scores(scores)).astype(np.int64)
-        gap = getattr(self, "alarm_gap_", None)
-        if gap:
-            flags = merge_close_alarms(flags, gap)
         ratio = getattr(self, "recurrence_ratio_", None)
         if ratio is not None and flags.any():
             # The first member that could score the series (a short one skips long windows).
@@ -547,6 +549,11 @@ class TimeSeriesDetector(BaseEstimator):
             flags = drop_recurring(
                 flags, xs, errs[k].mean(axis=1), min(self.windows_), ratio, typical
             )
+        # Merged after repeats are dropped: merged first, a chain of repeats a gap
+        # apart would be judged as one alarm, new at its start, and all of it kept.
+        gap = getattr(self, "alarm_gap_", None)
+        if gap:
+            flags = merge_close_alarms(flags, gap)
         return scores, flags
 
     def score_samples(self, series) -> np.ndarray:
@@ -560,8 +567,10 @@ class TimeSeriesDetector(BaseEstimator):
         there step ``t``'s threshold is the mean plus ``n_sigmas`` standard
         deviations of the held-out scores and the scores of steps ``0..t-1``,
         or plus ``n_sigmas_off`` while an alarm lasts (step ``t - 1`` above its
-        threshold, even if :meth:`predict` dropped that alarm as a repeat;
-        see :func:`aekit.anomaly.adaptive.expanding_thresholds`). Each call
+        threshold, even if :meth:`predict` dropped that alarm as a repeat,
+        and not if it only lies in a gap that :meth:`predict` flags to merge
+        two alarms; see :func:`aekit.anomaly.adaptive.expanding_thresholds`).
+        Each call
         starts from the held-out scores, so a series scored in pieces gets
         other thresholds than the same series scored whole.
 
@@ -600,9 +609,9 @@ class TimeSeriesDetector(BaseEstimator):
 
         A step is anomalous when its score lies above its threshold (see
         :meth:`thresholds`: a fixed ``threshold_``, or the running one of
-        ``threshold='adaptive'``) or it lies in a short gap between two such
-        alarms (``alarm_gap``), and its alarm does not repeat an earlier part
-        of the series (``recurrence_ratio``).
+        ``threshold='adaptive'``) and its alarm does not repeat an earlier
+        part of the series (``recurrence_ratio``), or when it lies in a short
+        gap between two such alarms (``alarm_gap``).
         """
         return self.score_and_predict(series)[1]
 

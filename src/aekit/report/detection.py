@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from aekit import plots
-from aekit.anomaly.alarms import merge_close_alarms
 from aekit.anomaly.metrics import runs
 from aekit.report.common import numeric_matrix, row_labels
 from aekit.report.html import Document, Section
@@ -203,9 +202,12 @@ def series_sections(
     thr = det.thresholds_for_scores(scores)
     above = scores > thr
     raise_at = thr[np.r_[True, ~above[:-1]]]  # steps that follow one below its threshold
+    # predict drops whole alarms as repeats, then fills the gaps between close ones: an
+    # alarm with no flagged step was dropped, and the rest share len(runs(flags)) runs.
+    raised = runs(above)
+    repeats = sum(not flags[a:b].any() for a, b in raised)
+    merged = len(raised) - repeats - len(runs(flags))
     gap = getattr(det, "alarm_gap_", 0)
-    merged = merge_close_alarms(above, gap) if gap else above
-    repeats = len(runs(merged)) - len(runs(flags))
     s = doc.section("Series and anomaly scores")
     info: dict[str, Any] = {
         "steps": len(values),
@@ -215,8 +217,7 @@ def series_sections(
         "threshold": f"{det.threshold_rule_}, from {raise_at.min():.4g} to {raise_at.max():.4g}",
     }
     if gap:
-        info[f"alarms merged with one fewer than {gap} steps before"] = (
-            len(runs(above)) - len(runs(merged)))
+        info["alarms merged into the one before"] = merged
     if getattr(det, "recurrence_ratio_", None) is not None:
         info["alarms dropped as repeats of earlier ones"] = repeats
     if yb is not None:
@@ -229,6 +230,9 @@ def series_sections(
     if repeats:
         caption += (" Scores above the threshold that repeat an earlier part of the series "
                     "are not flagged.")
+    if merged:
+        caption += (f" Alarms fewer than {gap} steps apart are one: the steps between them "
+                    "are flagged too.")
     s.figure(plots.to_png(fig), alt="series with anomaly scores", caption=caption)
     # A threshold that moves along the series has no one place on a histogram.
     s.figure(plots.to_png(plots.score_histogram(scores, None, yb, unit="steps")),

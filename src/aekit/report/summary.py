@@ -170,7 +170,8 @@ def describe(est: Any) -> dict[str, Any]:
     elif hasattr(est, "threshold_rule_"):
         out["threshold rule"] = est.threshold_rule_
     if getattr(est, "alarm_gap_", 0):
-        out["close alarms"] = f"merged when fewer than {est.alarm_gap_} steps apart"
+        out["close alarms"] = (
+            f"merged when fewer than {est.alarm_gap_} unflagged steps lie between them")
     ratio = getattr(est, "recurrence_ratio_", None)
     if ratio is not None:
         out["repeated alarms"] = (

@@ -89,7 +89,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="'contamination' (the default for tables), 'conformal' (p-values), "
                         "'adaptive' (the default for series: 6 sigmas above all earlier "
                         "scores, an alarm lasting until the score falls to 2.5), 'max' "
-                        "(series) or a fixed score")
+                        "(series) or a fixed score; a series model then drops alarms that "
+                        "repeat earlier ones and merges close ones")
     add_data_options(parser)
 
 

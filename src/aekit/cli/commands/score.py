@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--p-values needs a detector from `aekit fit --anomaly`")
     threshold = args.threshold
     # A series detector's own decisions: its threshold may move along the series
-    # ('adaptive'), and it drops alarms that repeat earlier ones.
+    # ('adaptive'), it drops alarms that repeat earlier ones and merges close ones.
     per_step = threshold is None and args.contamination is None and hasattr(
         model, "score_and_predict")
     if threshold is None and args.contamination is None:
@@ -167,6 +167,12 @@ def run(args: argparse.Namespace) -> int:
         adaptive = per_step and model.threshold_rule_ == "adaptive"
         rule = (f"the adaptive threshold (from {threshold:.4g})"
                 if adaptive else f"threshold {threshold:.4g}")
-        say(args, f"scored {n} rows: {flagged} flagged ({flagged / max(n, 1):.2%}) above "
-            f"{rule}" + (f"; wrote {args.output}" if args.output else ""))
+        how = f"above {rule}"
+        if per_step:  # the model's alarms, not every step above the threshold
+            extra = [what for what, on in (
+                ("repeats dropped", getattr(model, "recurrence_ratio_", None) is not None),
+                ("close alarms merged", getattr(model, "alarm_gap_", 0))) if on]
+            how = f"by the model's alarms ({'; '.join([rule, *extra])})"
+        say(args, f"scored {n} rows: {flagged} flagged ({flagged / max(n, 1):.2%}) {how}"
+            + (f"; wrote {args.output}" if args.output else ""))
     return 0
