@@ -30,9 +30,10 @@ How the threshold for F1 is chosen (two numbers per method, both printed):
   its default ``predict`` (the adaptive rule: a step is flagged when its score
   is more than 6 standard deviations above the mean of all earlier scores,
   starting from the held-out end of the training series, and an alarm lasts
-  until the score falls to 2.5 standard deviations above it; alarms closer
-  than ``alarm_gap`` steps are merged, and an alarm that repeats an earlier
-  part of the series is dropped, see ``recurrence_ratio``);
+  until the score falls to 2.5 standard deviations above it; an alarm that
+  repeats an earlier part of the series is dropped, see ``recurrence_ratio``,
+  then alarms with fewer than ``alarm_gap_`` unflagged steps between them are
+  merged);
   the peers use 1.5 times their highest score on the training steps (they have
   no held-out part). So that the model and the threshold rule can be told
   apart, the peers are also shown with the same adaptive rule (``+adaptive``

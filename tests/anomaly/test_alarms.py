@@ -30,10 +30,16 @@ def test_gaps_shorter_than_the_limit_are_flagged(gap, expected):
     np.testing.assert_array_equal(flags, [0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 0])  # not changed
 
 
-@pytest.mark.parametrize("flags", [[0, 0, 0], [1, 1, 1], [0, 1, 0], [True, False, True]])
+@pytest.mark.parametrize("flags", [[0, 0, 0], [1, 1, 1], [0, 1, 0], [0, 1, 1, 0, 0]])
 def test_one_alarm_or_none_has_nothing_to_merge(flags):
-    out = merge_close_alarms(np.array(flags), 1)
+    out = merge_close_alarms(np.array(flags), 100)
     np.testing.assert_array_equal(out, np.asarray(flags, dtype=np.int64))
+
+
+@pytest.mark.parametrize("gap", [0, 1])
+def test_a_gap_of_0_or_1_merges_nothing(gap):
+    flags = np.array([True, False, True, False, False, True])
+    np.testing.assert_array_equal(merge_close_alarms(flags, gap), flags.astype(np.int64))
 
 
 def test_merging_agrees_with_a_loop_over_the_runs():
@@ -110,6 +116,26 @@ def test_a_new_event_after_a_repeat_is_kept(detector):
     raw = runs(scores > detector.thresholds_for_scores(scores))
     assert len(raw) == 3
     assert runs(flags) == [raw[0], raw[2]]  # the repeat dropped, the dip kept
+
+
+def test_the_report_counts_a_repeat_inside_a_merged_gap_as_dropped(detector):
+    import re
+
+    from aekit.report import Report
+
+    test = sine(5000, 1)
+    test[2000:2020] += 3.0 * np.hanning(20)
+    test[3000:3010] -= 3.0
+    test[3100:3120] += 3.0 * np.hanning(20)  # the first burst again: a repeat, dropped ...
+    test[3200:3210] += 3.0  # ... and then flagged with the gap it lies in
+    scores, kept, flags = detector._alarm_steps(test)
+    raw = runs(scores > detector.thresholds_for_scores(scores))
+    assert len(raw) == 4 and runs(kept) == [raw[0], raw[1], raw[3]]
+    assert runs(flags) == [raw[0], (raw[1][0], raw[3][1])] and flags[raw[2][0]]
+    html = Report().add_estimator(detector, test).to_html()
+    rows = dict(re.findall(r"<tr><th>([^<]*)</th><td[^>]*>([^<]*)</td>", html))
+    assert rows["alarms dropped as repeats of earlier ones"] == "1"
+    assert rows["alarms merged into the one before"] == "1"
 
 
 def test_zero_keeps_alarms_apart():

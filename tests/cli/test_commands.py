@@ -159,7 +159,17 @@ def test_series_detector_scores_every_step(aekit, models, files, tmp_path):
     assert det.threshold == "adaptive"
     values = pd.read_csv(files["series"]).drop(columns=["timestamp", "is_anomaly"])
     np.testing.assert_array_equal(s["anomaly"], det.predict(values))
-    assert "adaptive threshold" in r.err
+    flagged = int(s["anomaly"].sum())
+    assert (f"{flagged} flagged ({flagged / 720:.2%}) by the model's alarms (the adaptive "
+            "threshold, from ") in r.err
+    assert "; repeats dropped; close alarms merged)" in r.err
+    # A threshold given on the command line is the rule alone: every step above it.
+    r = aekit("score", models["series"], files["series"], "--timestamp-column", "timestamp",
+              "--label-column", "is_anomaly", "--threshold", "2.5", "-o", out)
+    assert r.code == 0, r.err
+    s = pd.read_csv(out)
+    np.testing.assert_array_equal(s["anomaly"], (s["score"] > 2.5).astype(int))
+    assert f"flagged ({int(s['anomaly'].sum()) / 720:.2%}) above threshold 2.5;" in r.err
 
 
 def test_fit_threshold_rules_for_series_and_tables(aekit, files, tmp_path):

@@ -562,6 +562,9 @@ def saved_detectors(tmp_path_factory):
     (1, lambda c: c["extra"].update(n_sigmas_off_=9.0), "n_sigmas_off_ 9.0 outside 0 to"),
     (1, lambda c: c["extra"].update(alarm_gap_=-1), r"alarm_gap_ -1 \(an integer >= 0\)"),
     (1, lambda c: c["extra"].update(alarm_gap_=2.7), r"alarm_gap_ 2.7 \(an integer >= 0\)"),
+    (1, lambda c: c["extra"].update(alarm_gap_=True), r"alarm_gap_ True \(an integer >= 0\)"),
+    (1, lambda c: c["extra"].update(alarm_gap_=None), r"alarm_gap_ None \(an integer >= 0\)"),
+    (1, lambda c: c["extra"].update(alarm_gap_="auto"), r"alarm_gap_ 'auto' \(an integer"),
 ])  # fmt: skip
 def test_an_edited_detector_state_is_refused(saved_detectors, tmp_path, which, edit, message):
     with pytest.raises(ModelFileError, match=message):

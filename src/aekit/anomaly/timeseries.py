@@ -101,8 +101,9 @@ class TimeSeriesDetector(BaseEstimator):
         time and not each time it comes back (a server's load that resets
         every few days); the price is that a real event that closely repeats
         an earlier one goes unflagged. The first alarm of a series scored on
-        its own has nothing earlier to repeat. Scores and :meth:`thresholds`
-        do not change. None keeps every alarm.
+        its own has nothing earlier to repeat. A repeat that lies between two
+        kept alarms closer than ``alarm_gap`` is flagged with the gap. Scores
+        and :meth:`thresholds` do not change. None keeps every alarm.
     alarm_gap : int or 'auto', default='auto'
         Two alarms separated by fewer than this many unflagged steps are one
         alarm: :meth:`predict` flags the steps between them too (after
@@ -200,7 +201,7 @@ class TimeSeriesDetector(BaseEstimator):
     threshold_ : float
         Steps scoring above it are anomalous, unless their alarm repeats an
         earlier one (``recurrence_ratio``); so are the steps of a short gap
-        between two alarms (``alarm_gap``). With ``threshold='adaptive'``
+        between two alarms kept (``alarm_gap``). With ``threshold='adaptive'``
         it is the first step's threshold (the held-out scores' mean plus
         ``n_sigmas`` standard deviations), and :meth:`thresholds` gives every
         step's.
@@ -536,25 +537,32 @@ class TimeSeriesDetector(BaseEstimator):
         scores : ndarray of shape (T,)
         flags : ndarray of shape (T,), int64
         """
+        scores, _, flags = self._alarm_steps(series)
+        return scores, flags
+
+    def _alarm_steps(self, series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Scores ``(T,)``, the alarms kept after repeats are dropped and the final flags.
+
+        The middle step lets the report count alarms dropped and alarms merged apart.
+        """
         check_is_fitted(self, "estimators_")
         xs = self._scaled(self._series(series, reset=False))
         errs = self._member_errors(xs)
         scores = self._combine(self._standardise(errs))
-        flags = (scores > self.thresholds_for_scores(scores)).astype(np.int64)
+        kept = (scores > self.thresholds_for_scores(scores)).astype(np.int64)
         ratio = getattr(self, "recurrence_ratio_", None)
-        if ratio is not None and flags.any():
+        if ratio is not None and kept.any():
             # The first member that could score the series (a short one skips long windows).
             k = next(i for i, e in enumerate(errs) if e is not None)
             typical = float(np.mean(np.square(self.error_scales_[k])))
-            flags = drop_recurring(
-                flags, xs, errs[k].mean(axis=1), min(self.windows_), ratio, typical
+            kept = drop_recurring(
+                kept, xs, errs[k].mean(axis=1), min(self.windows_), ratio, typical
             )
         # Merged after repeats are dropped: merged first, a chain of repeats a gap
         # apart would be judged as one alarm, new at its start, and all of it kept.
-        gap = getattr(self, "alarm_gap_", None)
-        if gap:
-            flags = merge_close_alarms(flags, gap)
-        return scores, flags
+        gap = getattr(self, "alarm_gap_", None) or 0
+        flags = merge_close_alarms(kept, gap) if gap > 1 else kept
+        return scores, kept, flags
 
     def score_samples(self, series) -> np.ndarray:
         """``-decision_function(series)``: higher means more normal, shape (T,)."""

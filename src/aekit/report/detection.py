@@ -196,17 +196,15 @@ def series_sections(
     values = np.asarray(series, dtype=float)
     values = values[:, None] if values.ndim == 1 else values  # (T, C)
     t = np.arange(len(values)) if t is None else np.asarray(t)
-    scores, flags = det.score_and_predict(series)
+    scores, kept, flags = det._alarm_steps(series)
     scores = np.asarray(scores, dtype=float)
     # One threshold per step (constant unless the rule is adaptive), from the scores at hand.
     thr = det.thresholds_for_scores(scores)
     above = scores > thr
     raise_at = thr[np.r_[True, ~above[:-1]]]  # steps that follow one below its threshold
-    # predict drops whole alarms as repeats, then fills the gaps between close ones: an
-    # alarm with no flagged step was dropped, and the rest share len(runs(flags)) runs.
-    raised = runs(above)
-    repeats = sum(not flags[a:b].any() for a, b in raised)
-    merged = len(raised) - repeats - len(runs(flags))
+    # predict drops whole alarms as repeats (kept: those left), then merges close ones.
+    repeats = len(runs(above)) - len(runs(kept))
+    merged = len(runs(kept)) - len(runs(flags))
     gap = getattr(det, "alarm_gap_", 0)
     s = doc.section("Series and anomaly scores")
     info: dict[str, Any] = {
@@ -216,7 +214,7 @@ def series_sections(
         # The range of the threshold that raises an alarm, not the lower one that ends it.
         "threshold": f"{det.threshold_rule_}, from {raise_at.min():.4g} to {raise_at.max():.4g}",
     }
-    if gap:
+    if gap > 1:
         info["alarms merged into the one before"] = merged
     if getattr(det, "recurrence_ratio_", None) is not None:
         info["alarms dropped as repeats of earlier ones"] = repeats

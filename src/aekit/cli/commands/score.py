@@ -165,13 +165,13 @@ def run(args: argparse.Namespace) -> int:
         say(args, f"scored {n} rows (no threshold: give --threshold or --contamination for flags)")
     else:
         adaptive = per_step and model.threshold_rule_ == "adaptive"
-        rule = (f"the adaptive threshold (from {threshold:.4g})"
+        rule = (f"the adaptive threshold, from {threshold:.4g}"
                 if adaptive else f"threshold {threshold:.4g}")
         how = f"above {rule}"
         if per_step:  # the model's alarms, not every step above the threshold
             extra = [what for what, on in (
                 ("repeats dropped", getattr(model, "recurrence_ratio_", None) is not None),
-                ("close alarms merged", getattr(model, "alarm_gap_", 0))) if on]
+                ("close alarms merged", (getattr(model, "alarm_gap_", 0) or 0) > 1)) if on]
             how = f"by the model's alarms ({'; '.join([rule, *extra])})"
         say(args, f"scored {n} rows: {flagged} flagged ({flagged / max(n, 1):.2%}) {how}"
             + (f"; wrote {args.output}" if args.output else ""))
