@@ -7,7 +7,7 @@ import pytest
 
 import aekit
 from aekit import TimeSeriesDetector
-from aekit.anomaly.alarms import auto_gap, merge_close_alarms
+from aekit.anomaly.alarms import auto_gap, merge_close_alarms, merging_gap
 from aekit.anomaly.metrics import runs
 
 
@@ -53,6 +53,17 @@ def test_merging_agrees_with_a_loop_over_the_runs():
             if start - stop < gap:
                 want[stop:start] = True
         np.testing.assert_array_equal(merge_close_alarms(flags, gap), want)
+
+
+@pytest.mark.parametrize(("saved", "gap"), [({"alarm_gap_": 225}, 225), ({"alarm_gap_": 1}, 0),
+                                            ({"alarm_gap_": 0}, 0), ({}, 0)])
+def test_the_gap_a_detector_merges_with(saved, gap):
+    class Fitted:  # only the attribute matters; {} is a detector from before the setting
+        pass
+
+    det = Fitted()
+    det.__dict__.update(saved)
+    assert merging_gap(det) == gap
 
 
 # -------------------------------------------------------------- the detector

@@ -43,6 +43,16 @@ def auto_gap(windows: list[int], smoothing: int) -> int:
     return 2 * int(max(windows)) + int(smoothing)
 
 
+def merging_gap(det) -> int:
+    """The gap a fitted series detector's ``predict`` merges with; 0 when it merges nothing.
+
+    ``alarm_gap_`` of 0 or 1 step merges nothing, and neither does a detector
+    saved before the setting existed (no ``alarm_gap_``).
+    """
+    gap = getattr(det, "alarm_gap_", 0) or 0
+    return int(gap) if gap > 1 else 0
+
+
 def check_gap(gap) -> None:
     """Refuse an ``alarm_gap`` that is neither 'auto' nor an integer >= 0."""
     auto = isinstance(gap, str) and gap == "auto"

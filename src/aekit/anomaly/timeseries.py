@@ -32,7 +32,7 @@ from aekit._atomic import atomic_fit
 from aekit._params import is_count, is_real
 from aekit._warnings import warn_user
 from aekit.anomaly.adaptive import N_SIGMAS, N_SIGMAS_OFF, expanding_thresholds
-from aekit.anomaly.alarms import auto_gap, check_gap, merge_close_alarms
+from aekit.anomaly.alarms import auto_gap, check_gap, merge_close_alarms, merging_gap
 from aekit.anomaly.recurrence import RECURRENCE_RATIO, check_ratio, drop_recurring
 from aekit.anomaly.scoring import error_scale, moving_average, overflow_as_inf, step_errors
 from aekit.anomaly.settings import series_estimator
@@ -560,8 +560,8 @@ class TimeSeriesDetector(BaseEstimator):
             )
         # Merged after repeats are dropped: merged first, a chain of repeats a gap
         # apart would be judged as one alarm, new at its start, and all of it kept.
-        gap = getattr(self, "alarm_gap_", None) or 0
-        flags = merge_close_alarms(kept, gap) if gap > 1 else kept
+        gap = merging_gap(self)
+        flags = merge_close_alarms(kept, gap) if gap else kept
         return scores, kept, flags
 
     def score_samples(self, series) -> np.ndarray:
@@ -578,9 +578,8 @@ class TimeSeriesDetector(BaseEstimator):
         threshold, even if :meth:`predict` dropped that alarm as a repeat,
         and not if it only lies in a gap that :meth:`predict` flags to merge
         two alarms; see :func:`aekit.anomaly.adaptive.expanding_thresholds`).
-        Each call
-        starts from the held-out scores, so a series scored in pieces gets
-        other thresholds than the same series scored whole.
+        Each call starts from the held-out scores, so a series scored in
+        pieces gets other thresholds than the same series scored whole.
 
         Parameters
         ----------

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from aekit import plots
+from aekit.anomaly.alarms import merging_gap
 from aekit.anomaly.metrics import runs
 from aekit.report.common import numeric_matrix, row_labels
 from aekit.report.html import Document, Section
@@ -205,7 +206,7 @@ def series_sections(
     # predict drops whole alarms as repeats (kept: those left), then merges close ones.
     repeats = len(runs(above)) - len(runs(kept))
     merged = len(runs(kept)) - len(runs(flags))
-    gap = getattr(det, "alarm_gap_", 0)
+    gap = merging_gap(det)
     s = doc.section("Series and anomaly scores")
     info: dict[str, Any] = {
         "steps": len(values),
@@ -214,7 +215,7 @@ def series_sections(
         # The range of the threshold that raises an alarm, not the lower one that ends it.
         "threshold": f"{det.threshold_rule_}, from {raise_at.min():.4g} to {raise_at.max():.4g}",
     }
-    if gap > 1:
+    if gap:
         info["alarms merged into the one before"] = merged
     if getattr(det, "recurrence_ratio_", None) is not None:
         info["alarms dropped as repeats of earlier ones"] = repeats

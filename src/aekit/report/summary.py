@@ -169,9 +169,11 @@ def describe(est: Any) -> dict[str, Any]:
         out["threshold rule"] = rule
     elif hasattr(est, "threshold_rule_"):
         out["threshold rule"] = est.threshold_rule_
-    if (getattr(est, "alarm_gap_", 0) or 0) > 1:  # a gap of 0 or 1 step merges nothing
-        out["close alarms"] = (
-            f"merged when fewer than {est.alarm_gap_} unflagged steps lie between them")
+    if hasattr(est, "alarm_gap_"):  # a series detector: aekit.anomaly is loaded already
+        from aekit.anomaly.alarms import merging_gap
+
+        if gap := merging_gap(est):
+            out["close alarms"] = f"merged when fewer than {gap} unflagged steps lie between them"
     ratio = getattr(est, "recurrence_ratio_", None)
     if ratio is not None:
         out["repeated alarms"] = (

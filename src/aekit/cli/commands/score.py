@@ -107,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
     from tqdm.auto import tqdm
 
+    from aekit.anomaly.alarms import merging_gap
     from aekit.cli._errors import CLIError
     from aekit.cli._options import load_model, say
     from aekit.cli._outputs import check_output_path, replaced_on_success, write_table
@@ -171,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
         if per_step:  # the model's alarms, not every step above the threshold
             extra = [what for what, on in (
                 ("repeats dropped", getattr(model, "recurrence_ratio_", None) is not None),
-                ("close alarms merged", (getattr(model, "alarm_gap_", 0) or 0) > 1)) if on]
+                ("close alarms merged", merging_gap(model))) if on]
             how = f"by the model's alarms ({'; '.join([rule, *extra])})"
         say(args, f"scored {n} rows: {flagged} flagged ({flagged / max(n, 1):.2%}) {how}"
             + (f"; wrote {args.output}" if args.output else ""))
