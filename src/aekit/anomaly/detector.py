@@ -152,6 +152,7 @@ class AnomalyDetector(BaseEstimator):
 
     def __init__(
         self,
+        *,
         base="autoencoder",
         contamination: float = 0.1,
         threshold="contamination",

@@ -238,6 +238,7 @@ class TimeSeriesDetector(BaseEstimator):
 
     def __init__(
         self,
+        *,
         window: int | None = None,
         threshold="adaptive",
         n_sigmas: float = N_SIGMAS,

@@ -139,6 +139,7 @@ class AutoEncoder(BaseAutoEncoder):
 
     def __init__(
         self,
+        *,
         architecture: str = "auto",
         hidden="auto",
         latent_dim=None,

@@ -74,6 +74,7 @@ class VAE(AutoEncoder):
 
     def __init__(
         self,
+        *,
         beta: float = 1.0,
         kl_warmup: float = 0.0,
         conditional="auto",
