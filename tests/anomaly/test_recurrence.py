@@ -109,6 +109,52 @@ def test_series_shorter_than_two_windows_keeps_its_flags():
     np.testing.assert_array_equal(drop_recurring(flags, xs, err, M, 0.4, 1e-3), flags)
 
 
+def back_to_back(earlier_gap):
+    """A bump and a dip seen earlier ``earlier_gap`` steps apart, then back to back at 300.
+
+    The later run covers steps 297-323 (26 steps). Every window of it has a
+    near copy earlier: inside either shape an exact one, and where they meet
+    the bump's tail followed by flat steps (within 0.17 per value against a
+    tolerance of 0.4 x 1.0).
+    """
+    dip = -np.hanning(M)
+    xs, err, flags = bumps([100, 100 + earlier_gap, 300, 300 + M], shapes=[np.hanning(M), dip] * 2)
+    for a in (100, 100 + earlier_gap, 300, 300 + M):
+        err[a : a + M] = 1.0
+    return xs, err, flags
+
+
+@pytest.mark.parametrize("block", [None, 3])
+def test_a_lasting_alarm_of_familiar_pieces_in_a_new_order_is_kept(monkeypatch, block):
+    from aekit.anomaly import recurrence
+
+    if block:  # the searches in small pieces give the same answers
+        monkeypatch.setattr(recurrence, "BLOCK", block)
+        monkeypatch.setattr(recurrence, "SHIFT_BLOCK", 2)
+        monkeypatch.setattr(recurrence, "MAX_VALUES", 1)
+    xs, err, flags = back_to_back(earlier_gap=100)  # seen apart, now together
+    assert runs(flags)[-1] == (297, 323)
+    piecewise = drop_recurring(flags, xs, err, M, 0.4, 1e-3)
+    assert piecewise[290:330].sum() == 0  # each window has a near copy somewhere earlier
+    lasting = drop_recurring(flags, xs, err, M, 0.4, 1e-3, sustained=25)
+    np.testing.assert_array_equal(lasting[290:330], flags[290:330])  # but not in one stretch
+    # Only runs longer than `sustained` steps are judged as one stretch.
+    np.testing.assert_array_equal(drop_recurring(flags, xs, err, M, 0.4, 1e-3, 26), piecewise)
+
+
+@pytest.mark.parametrize("block", [None, 3])
+def test_a_lasting_alarm_that_repeats_one_earlier_stretch_is_dropped(monkeypatch, block):
+    from aekit.anomaly import recurrence
+
+    if block:  # the searches in small pieces give the same answers
+        monkeypatch.setattr(recurrence, "BLOCK", block)
+        monkeypatch.setattr(recurrence, "SHIFT_BLOCK", 2)
+        monkeypatch.setattr(recurrence, "MAX_VALUES", 1)
+    xs, err, flags = back_to_back(earlier_gap=M)  # together before too
+    out = drop_recurring(flags, xs, err, M, 0.4, 1e-3, sustained=0)
+    assert out[97:123].all() and out[290:330].sum() == 0
+
+
 # ---------------------------------------------------------------- the detector
 def sine(n: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
@@ -138,6 +184,23 @@ def test_a_burst_that_comes_back_is_flagged_once(repeated):
     found = runs(flags)
     assert [a for a, _ in found] == [starts[0], starts[3]]  # the first burst and the dip
     assert flags[3000:3020].all() and flags[5300:5310].all()
+
+
+def test_the_detector_judges_runs_longer_than_the_scores_reach_as_one_stretch(
+    monkeypatch, repeated
+):
+    from aekit.anomaly import alarms, timeseries
+
+    det, test = repeated
+    seen = []
+
+    def spy(*args):
+        seen.append(args[6])
+        return drop_recurring(*args)
+
+    monkeypatch.setattr(timeseries, "drop_recurring", spy)
+    det.predict(test)
+    assert seen == [alarms.auto_gap(det.windows_, det.smoothing_)]
 
 
 def test_none_keeps_every_alarm(repeated):

@@ -97,11 +97,15 @@ class TimeSeriesDetector(BaseEstimator):
         window, ending before that raised stretch starts, within
         ``recurrence_ratio`` times that member's error over it (the mean of
         its per-step errors; both as squared difference per value, on the
-        scaled series). A pattern the model never saw is flagged the first
-        time and not each time it comes back (a server's load that resets
-        every few days); the price is that a real event that closely repeats
-        an earlier one goes unflagged. The first alarm of a series scored on
-        its own has nothing earlier to repeat. A repeat that lies between two
+        scaled series). An alarm longer than the score's reach
+        (``2 * max(windows_) + smoothing_`` steps, the 'auto' ``alarm_gap``)
+        is a lasting state: it repeats the past only if one earlier stretch
+        holds those windows in the same order and spacing. A pattern the
+        model never saw is flagged the first time and not each time it comes
+        back (a server's load that resets every few days); the price is that
+        a real event that closely repeats an earlier one goes unflagged. The
+        first alarm of a series scored on its own has nothing earlier to
+        repeat. A repeat that lies between two
         kept alarms closer than ``alarm_gap`` is flagged with the gap. Scores
         and :meth:`thresholds` do not change. None keeps every alarm.
     alarm_gap : int or 'auto', default='auto'
@@ -556,8 +560,11 @@ class TimeSeriesDetector(BaseEstimator):
             # The first member that could score the series (a short one skips long windows).
             k = next(i for i, e in enumerate(errs) if e is not None)
             typical = float(np.mean(np.square(self.error_scales_[k])))
+            # A run longer than the score's reach (the 'auto' alarm gap) is a lasting
+            # state: it must repeat one earlier stretch, not familiar pieces of many.
+            reach = auto_gap(self.windows_, self.smoothing_)
             kept = drop_recurring(
-                kept, xs, errs[k].mean(axis=1), min(self.windows_), ratio, typical
+                kept, xs, errs[k].mean(axis=1), min(self.windows_), ratio, typical, reach
             )
         # Merged after repeats are dropped: merged first, a chain of repeats a gap
         # apart would be judged as one alarm, new at its start, and all of it kept.
