@@ -124,14 +124,19 @@ def back_to_back(earlier_gap):
     return xs, err, flags
 
 
-@pytest.mark.parametrize("block", [None, 3])
-def test_a_lasting_alarm_of_familiar_pieces_in_a_new_order_is_kept(monkeypatch, block):
+@pytest.fixture(params=["whole", "small blocks"])
+def search_blocks(request, monkeypatch):
+    """Each test runs with the searches whole and in small pieces: the answers agree."""
     from aekit.anomaly import recurrence
 
-    if block:  # the searches in small pieces give the same answers
-        monkeypatch.setattr(recurrence, "BLOCK", block)
+    if request.param == "small blocks":
+        monkeypatch.setattr(recurrence, "BLOCK", 3)
         monkeypatch.setattr(recurrence, "SHIFT_BLOCK", 2)
         monkeypatch.setattr(recurrence, "MAX_VALUES", 1)
+
+
+@pytest.mark.usefixtures("search_blocks")
+def test_a_lasting_alarm_of_familiar_pieces_in_a_new_order_is_kept():
     xs, err, flags = back_to_back(earlier_gap=100)  # seen apart, now together
     assert runs(flags)[-1] == (297, 323)
     piecewise = drop_recurring(flags, xs, err, M, 0.4, 1e-3)
@@ -142,14 +147,8 @@ def test_a_lasting_alarm_of_familiar_pieces_in_a_new_order_is_kept(monkeypatch, 
     np.testing.assert_array_equal(drop_recurring(flags, xs, err, M, 0.4, 1e-3, 26), piecewise)
 
 
-@pytest.mark.parametrize("block", [None, 3])
-def test_a_lasting_alarm_that_repeats_one_earlier_stretch_is_dropped(monkeypatch, block):
-    from aekit.anomaly import recurrence
-
-    if block:  # the searches in small pieces give the same answers
-        monkeypatch.setattr(recurrence, "BLOCK", block)
-        monkeypatch.setattr(recurrence, "SHIFT_BLOCK", 2)
-        monkeypatch.setattr(recurrence, "MAX_VALUES", 1)
+@pytest.mark.usefixtures("search_blocks")
+def test_a_lasting_alarm_that_repeats_one_earlier_stretch_is_dropped():
     xs, err, flags = back_to_back(earlier_gap=M)  # together before too
     out = drop_recurring(flags, xs, err, M, 0.4, 1e-3, sustained=0)
     assert out[97:123].all() and out[290:330].sum() == 0
