@@ -162,7 +162,10 @@ def test_model_section_of_a_series_detector_states_its_threshold_rule(rule):
     else:
         assert rows == {"threshold": f"{ts.threshold_:.4g}", "threshold rule": "max"}
     repeated = re.search(r"<tr><th>repeated alarms</th><td[^>]*>([^<]*)</td>", model).group(1)
-    assert repeated == "dropped when an earlier window lies within 0.4 times the model&#x27;s error"
+    assert ts.windows_ == [10] and ts.smoothing_ == 10  # a reach of 2 x 10 + 10 steps
+    assert repeated == (
+        "dropped when an earlier window lies within 0.4 times the model&#x27;s error; an alarm "
+        "longer than 30 steps only when one earlier stretch holds all of it")
 
 
 def test_series_report_counts_the_alarms_dropped_as_repeats():

@@ -175,9 +175,13 @@ def describe(est: Any) -> dict[str, Any]:
         if gap := merging_gap(est):
             out["close alarms"] = f"merged when fewer than {gap} unflagged steps lie between them"
     ratio = getattr(est, "recurrence_ratio_", None)
-    if ratio is not None:
+    if ratio is not None:  # a series detector, as above
+        from aekit.anomaly.alarms import auto_gap
+
+        reach = auto_gap(est.windows_, est.smoothing_)
         out["repeated alarms"] = (
-            f"dropped when an earlier window lies within {ratio:g} times the model's error")
+            f"dropped when an earlier window lies within {ratio:g} times the model's error; "
+            f"an alarm longer than {reach} steps only when one earlier stretch holds all of it")
     for attr in ("window_", "window"):
         if getattr(est, attr, None) is not None and not isinstance(getattr(est, attr), str):
             out["window"] = _plain(getattr(est, attr))
