@@ -114,14 +114,12 @@ def back_to_back(earlier_gap):
 
     The later run covers steps 297-323 (26 steps). Every window of it has a
     near copy earlier: inside either shape an exact one, and where they meet
-    the bump's tail followed by flat steps (within 0.17 per value against a
-    tolerance of 0.4 x 1.0).
+    the bump's tail followed by flat steps, or flat steps followed by the
+    dip's head (at most 0.17 per value, against a tolerance of 0.4 x 0.5).
+    At any one shift, though, the windows of one shape face flat steps (0.34).
     """
     dip = -np.hanning(M)
-    xs, err, flags = bumps([100, 100 + earlier_gap, 300, 300 + M], shapes=[np.hanning(M), dip] * 2)
-    for a in (100, 100 + earlier_gap, 300, 300 + M):
-        err[a : a + M] = 1.0
-    return xs, err, flags
+    return bumps([100, 100 + earlier_gap, 300, 300 + M], shapes=[np.hanning(M), dip] * 2)
 
 
 @pytest.fixture(params=["whole", "small blocks"])
@@ -152,6 +150,42 @@ def test_a_lasting_alarm_that_repeats_one_earlier_stretch_is_dropped():
     xs, err, flags = back_to_back(earlier_gap=M)  # together before too
     out = drop_recurring(flags, xs, err, M, 0.4, 1e-3, sustained=0)
     assert out[97:123].all() and out[290:330].sum() == 0
+
+
+@pytest.mark.usefixtures("search_blocks")
+def test_the_one_stretch_search_agrees_with_trying_every_shift():
+    from aekit.anomaly.recurrence import _in_one_stretch
+    from aekit.anomaly.windows import sliding_windows
+
+    rng = np.random.default_rng(0)
+    answers = []
+    for case in range(240):
+        m, C, T = int(rng.integers(3, 6)), int(rng.integers(1, 3)), 200
+        xs = rng.standard_normal((T, C))
+        a = int(rng.integers(60, 100))  # the run's first raised window; the past ends before
+        starts = a + np.sort(rng.choice(20, size=int(rng.integers(2, 8)), replace=False))
+        s0, s1 = starts.min(), starts.max()
+        err = rng.uniform(0.05, 0.5, size=len(starts))
+        n_past = a - m + 1
+        run = xs[s0 : s1 + m].copy()
+        if case % 4 == 1:  # a copy anywhere in the past
+            d = int(rng.integers(s1 - n_past + 1, s0 + 1))
+            xs[s0 - d : s1 + m - d] = run
+        elif case % 4 == 2:  # a copy one step too late: its last window is not in the past
+            d = s1 - n_past
+            xs[s0 - d : s1 + m - d] = run
+        elif case % 4 == 3:  # the most raised window copied at the start, the others at the
+            err[-1] = 1.0  # end, where a negative index would wrap around to
+            xs[:m] = run[-m:]
+            xs[T - m + 1 + s0 - s1 : T] = run[:-1]
+        wins = sliding_windows(xs, m)
+        brute = any(
+            all(np.square(wins[s] - wins[s - d]).mean() <= 0.4 * e for s, e in zip(starts, err))
+            for d in range(s1 - n_past + 1, s0 + 1)
+        )
+        assert _in_one_stretch(wins, starts, err, n_past, 0.4) == brute, case
+        answers.append(brute)
+    assert 40 < sum(answers) < 200  # both answers were put to the test
 
 
 # ---------------------------------------------------------------- the detector

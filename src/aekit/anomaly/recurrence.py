@@ -80,7 +80,8 @@ PEAK_SHARE = 0.1
 BLOCK = 4096
 QUERY_BLOCK = 1024
 #: Shifts tried at once when a lasting alarm must repeat one earlier stretch, and
-#: the values compared in one step of that search (bounding its memory).
+#: the values one step of that search compares at most (bounding its memory), or
+#: SHIFT_BLOCK windows' worth where one window holds more than MAX_VALUES / SHIFT_BLOCK.
 SHIFT_BLOCK = 256
 MAX_VALUES = 2**21
 
@@ -159,17 +160,18 @@ def _in_one_stretch(
         found.append(starts[0] - (s + np.flatnonzero(d <= tol[0])))
     shifts = np.concatenate(found)
     shifts = shifts[(shifts >= lo) & (shifts <= hi)]
-    # Windows compared per step, so that one step holds about MAX_VALUES values.
-    step = max(1, MAX_VALUES // (SHIFT_BLOCK * n_values))
+    # Windows compared per step: one at first, since most shifts fail within a few
+    # windows, then twice as many each step, up to about MAX_VALUES values a step.
+    most = max(1, MAX_VALUES // (SHIFT_BLOCK * n_values))
     for s in range(0, len(shifts), SHIFT_BLOCK):
         cand = shifts[s : s + SHIFT_BLOCK]
-        for w in range(1, len(starts), step):
+        w, step = 1, 1
+        while w < len(starts) and len(cand):
             at = starts[w : w + step]
             part = wins[at[:, None] - cand[None, :]].astype(np.float64)  # (step, cand, C, m)
             d = np.square(part - wins[at][:, None].astype(np.float64)).sum(axis=(2, 3))
             cand = cand[(d / n_values <= tol[w : w + step, None]).all(axis=0)]
-            if len(cand) == 0:
-                break
+            w, step = w + step, min(2 * step, most)
         if len(cand):
             return True
     return False
@@ -204,9 +206,11 @@ def drop_recurring(
         The model's typical squared error per value on normal data; a window
         whose mean error is at most :data:`NORMAL_LEVEL` times it is normal.
     sustained : int or None, default=None
-        A run longer than this many steps repeats the past only if one earlier
-        stretch holds near copies of all its raised windows, in order (see the
-        module docstring). None: every run is judged window by window.
+        A run longer than this many steps, besides passing the window-by-window
+        test, must repeat one earlier stretch: one shift must put every raised
+        window on an earlier window within the same tolerance (same order and
+        spacing; see the module docstring). None: every run is judged window
+        by window only.
 
     Returns
     -------

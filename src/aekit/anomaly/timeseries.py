@@ -100,14 +100,14 @@ class TimeSeriesDetector(BaseEstimator):
         scaled series). An alarm longer than the score's reach
         (``2 * max(windows_) + smoothing_`` steps, the 'auto' ``alarm_gap``)
         is a lasting state: it repeats the past only if one earlier stretch
-        holds those windows in the same order and spacing. A pattern the
-        model never saw is flagged the first time and not each time it comes
-        back (a server's load that resets every few days); the price is that
-        a real event that closely repeats an earlier one goes unflagged. The
-        first alarm of a series scored on its own has nothing earlier to
-        repeat. A repeat that lies between two
-        kept alarms closer than ``alarm_gap`` is flagged with the gap. Scores
-        and :meth:`thresholds` do not change. None keeps every alarm.
+        holds near copies of those windows in the same order and spacing. A
+        pattern the model never saw is flagged the first time and not each
+        time it comes back (a server's load that resets every few days); the
+        price is that a real event that closely repeats an earlier one goes
+        unflagged. The first alarm of a series scored on its own has nothing
+        earlier to repeat. A repeat that lies between two kept alarms closer
+        than ``alarm_gap`` is flagged with the gap. Scores and
+        :meth:`thresholds` do not change. None keeps every alarm.
     alarm_gap : int or 'auto', default='auto'
         Two alarms separated by fewer than this many unflagged steps are one
         alarm: :meth:`predict` flags the steps between them too (after
